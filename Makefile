@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 # extra papermill parameters, e.g. make figures PARAMS="-p SEED=1"
 PARAMS ?=
+# chapters executed in parallel (2 suits a 2-core CI machine: small kernels are overhead-bound)
+JOBS ?= 2
 
 .PHONY: install figures book test lint bench clean help
 
@@ -26,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 figures: install
-	$(PY) tools/book.py execute --profile $(PROFILE) $(PARAMS)
+	$(PY) tools/book.py execute --profile $(PROFILE) --jobs $(JOBS) $(PARAMS)
 
 book: figures
 	$(PY) tools/book.py render

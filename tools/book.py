@@ -110,7 +110,7 @@ def banner(params: dict) -> str:
     )
 
 
-def postprocess(out_path: Path, params: dict, key: str) -> None:
+def postprocess(out_path: Path, params: dict, key: str, seconds: float) -> None:
     import nbformat
 
     nb = nbformat.read(out_path, as_version=4)
@@ -123,7 +123,7 @@ def postprocess(out_path: Path, params: dict, key: str) -> None:
     note = nbformat.v4.new_markdown_cell(banner(params))
     note.metadata["tags"] = ["profile-banner"]
     nb.cells.insert(first_title + 1, note)
-    nb.metadata["prcore_build"] = {"key": key, "params": params}
+    nb.metadata["prcore_build"] = {"key": key, "params": params, "seconds": round(seconds, 1)}
     nbformat.write(nb, out_path)
 
 
@@ -140,7 +140,7 @@ def cached(out_path: Path, key: str, entry: str) -> bool:
     return ok
 
 
-def execute_one(entry: str, params: dict, force: bool, code_hash: str) -> tuple[str, float]:
+def execute_one(entry: str, params: dict, force: bool, code_hash: str, threads: int = 0) -> tuple[str, float]:
     import jupytext
     import papermill
 
@@ -153,6 +153,8 @@ def execute_one(entry: str, params: dict, force: bool, code_hash: str) -> tuple[
     claims_file(entry).unlink(missing_ok=True)
     env = {"PRCORE_CHAPTER": chapter_id(entry), "PRCORE_PROFILE": str(params["PROFILE"]),
            "PRCORE_CLAIMS_DIR": str(CLAIMS), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     os.environ.update(env)
     nb = jupytext.read(src)
     t0 = time.perf_counter()
@@ -164,9 +166,32 @@ def execute_one(entry: str, params: dict, force: bool, code_hash: str) -> tuple[
             data = json.loads(out_path.read_text())
             data.setdefault("metadata", {}).pop("prcore_build", None)
             out_path.write_text(json.dumps(data))
-        return f"FAILED: {type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}", time.perf_counter() - t0
-    postprocess(out_path, params, key)
-    return "executed", time.perf_counter() - t0
+        msg = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else ""
+        return f"FAILED: {type(exc).__name__}: {msg}", time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    postprocess(out_path, params, key, seconds)
+    return "executed", seconds
+
+
+def _worker(job):
+    entry, params, force, code_hash, threads = job
+    return entry, *execute_one(entry, params, force, code_hash, threads)
+
+
+def execute_many(entries, params, force, code_hash, jobs: int):
+    """Execute chapters, ``jobs`` at a time (one thread each when parallel); yield results."""
+    if jobs <= 1 or len(entries) <= 1:
+        for e in entries:
+            yield _worker((e, params, force, code_hash, 0))
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    per_job = max(1, (os.cpu_count() or 2) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(_worker, (e, params, force, code_hash, per_job)) for e in entries]
+        for fut in as_completed(futures):
+            yield fut.result()
 
 
 def copy_static(entries) -> None:
@@ -219,15 +244,19 @@ def cmd_execute(args) -> int:
     params = parse_params(args.param, args.profile)
     notebooks = [e for e in select(entries, args.only) if is_notebook(ROOT / (e + ".md"))]
     # the results page reads every chapter's claims, so it runs last
-    notebooks = [e for e in notebooks if e != RESULTS_PAGE] + [e for e in notebooks if e == RESULTS_PAGE]
+    chapters = [e for e in notebooks if e != RESULTS_PAGE]
     code_hash = prcore_hash()
     failures = []
     total = time.perf_counter()
-    for entry in notebooks:
-        status, seconds = execute_one(entry, params, args.force, code_hash)
+    for entry, status, seconds in execute_many(chapters, params, args.force, code_hash, args.jobs):
         print(f"{status:>10}  {seconds:7.1f} s  {entry}", flush=True)
         if status.startswith("FAILED"):
             failures.append(entry)
+    if RESULTS_PAGE in notebooks:  # it reads every chapter's claims, so it runs last
+        status, seconds = execute_one(RESULTS_PAGE, params, args.force, code_hash)
+        print(f"{status:>10}  {seconds:7.1f} s  {RESULTS_PAGE}", flush=True)
+        if status.startswith("FAILED"):
+            failures.append(RESULTS_PAGE)
     print(f"executed {len(notebooks)} notebooks in {time.perf_counter() - total:.1f} s", flush=True)
     rc = gather_claims(entries, require_all=not args.only)
     if failures:
@@ -301,6 +330,8 @@ def main(argv=None) -> int:
     ex.add_argument("--only", nargs="*", help="substrings of toc entries to execute")
     ex.add_argument("-p", "--param", action="append", help="extra parameter NAME=VALUE (JSON value)")
     ex.add_argument("--force", action="store_true", help="ignore the cache")
+    ex.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("BOOK_JOBS", "1")),
+                    help="chapters executed in parallel (each kernel then gets cpu_count/jobs threads)")
     sub.add_parser("render", help="render the executed notebooks with jupyter-book")
     nv = sub.add_parser("nbval", help="re-execute fast chapters and compare marked outputs")
     nv.add_argument("--profile", default="quick", choices=["quick", "full"])
