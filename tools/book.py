@@ -206,10 +206,13 @@ def copy_static(entries) -> None:
         shutil.copy2(p, dest)
     for entry in entries:
         src = ROOT / (entry + ".md")
-        if not is_notebook(src):
-            dest = EXEC / (entry + ".md")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)
+        md, ipynb = EXEC / (entry + ".md"), EXEC / (entry + ".ipynb")
+        if is_notebook(src):
+            md.unlink(missing_ok=True)  # a page that became a notebook must not appear twice
+        else:
+            ipynb.unlink(missing_ok=True)
+            md.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, md)
 
 
 def parse_params(pairs, profile) -> dict:
