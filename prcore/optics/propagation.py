@@ -63,7 +63,9 @@ def _distance_tensor(distance, *, device, batch_ndim: int | None = None) -> torc
     """Distance as a float64 tensor shaped ``(..., 1, 1)`` for broadcasting."""
     if isinstance(distance, torch.Tensor):
         if distance.is_complex() or not distance.is_floating_point():
-            raise TypeError(f"distance: expected a real floating tensor or a float, got {distance.dtype}")
+            raise TypeError(
+                f"distance: expected a real floating tensor or a float, got {distance.dtype}"
+            )
         check_finite(distance, "distance")
         z = distance.to(torch.float64) if distance.dtype != torch.float64 else distance
     else:
@@ -154,7 +156,8 @@ def angular_spectrum_transfer(
     return H.to(dtype)
 
 
-def fresnel_transfer(shape, distance, wavelength, pixel_size, *, device=None, dtype=torch.complex128):
+def fresnel_transfer(shape, distance, wavelength, pixel_size, *, device=None,
+                     dtype=torch.complex128):
     r"""Fresnel (paraxial) transfer function in FFT order, piston removed.
 
     .. math:: H = \exp(-i\pi\lambda z (f_x^2 + f_y^2))
@@ -172,7 +175,8 @@ def fresnel_transfer(shape, distance, wavelength, pixel_size, *, device=None, dt
     return torch.polar(torch.ones_like(phase), phase).to(dtype)
 
 
-def apply_transfer(field: torch.Tensor, transfer: torch.Tensor, *, pad: bool = False) -> torch.Tensor:
+def apply_transfer(field: torch.Tensor, transfer: torch.Tensor, *,
+                   pad: bool = False) -> torch.Tensor:
     """Filter ``field`` by a transfer function: ``ifft2(fft2(field) * transfer)``.
 
     ``transfer`` must have the FFT shape: ``(H, W)``, or ``(2H, 2W)`` with ``pad``
@@ -192,8 +196,9 @@ def apply_transfer(field: torch.Tensor, transfer: torch.Tensor, *, pad: bool = F
     return out[..., :h, :w] if pad else out
 
 
-def check_sampling(distance, wavelength, pixel_size, shape, *, method: str = "asm", stacklevel=3) -> float:
-    """Warn with :class:`SamplingWarning` when ``distance`` is undersampled; return the critical distance.
+def check_sampling(distance, wavelength, pixel_size, shape, *, method: str = "asm",
+                   stacklevel=3) -> float:
+    """Warn with :class:`SamplingWarning` when ``distance`` is undersampled; return :math:`z_c`.
 
     The critical distance is :math:`z_c = N\\,d^2/\\lambda` (smallest over the axes).
 
@@ -228,9 +233,9 @@ def check_sampling(distance, wavelength, pixel_size, shape, *, method: str = "as
         )
     elif method in ("single_fft", "fraunhofer") and near < zc:
         warnings.warn(
-            f"distance {near:.4g} m is below the critical distance {zc:.4g} m (N dx^2 / wavelength) "
-            f"for the {method} form: the output chirp is aliased. Use the angular spectrum "
-            "method or the Fresnel transfer function.",
+            f"distance {near:.4g} m is below the critical distance {zc:.4g} m "
+            f"(N dx^2 / wavelength) for the {method} form: the output chirp is aliased. "
+            "Use the angular spectrum method or the Fresnel transfer function.",
             SamplingWarning, stacklevel=stacklevel,
         )
     elif method not in ("asm", "asm-bandlimit", "fresnel", "single_fft", "fraunhofer"):
@@ -241,7 +246,8 @@ def check_sampling(distance, wavelength, pixel_size, shape, *, method: str = "as
     return zc
 
 
-def angular_spectrum(field, distance, wavelength, pixel_size, *, bandlimit: bool = True, pad: bool = False):
+def angular_spectrum(field, distance, wavelength, pixel_size, *, bandlimit: bool = True,
+                     pad: bool = False):
     r"""Propagate a complex field by ``distance`` with the (band-limited) angular spectrum method.
 
     .. math:: U_z = \mathcal{F}^{-1}\{ \mathcal{F}\{U_0\}\, H_z \},
@@ -318,8 +324,9 @@ def _single_fft(field, distance, wavelength, dy, dx, *, input_chirp: bool, quadr
     out_px = (wavelength * distance / (h * dy), wavelength * distance / (w * dx))
     u = field
     if input_chirp:
+        chirp = _chirp((h, w), (dy, dx), wavelength, distance, field.device)
         u = u * torch.polar(torch.ones((), dtype=torch.float64, device=field.device),
-                            _chirp((h, w), (dy, dx), wavelength, distance, field.device)).to(field.dtype)
+                            chirp).to(field.dtype)
     spec = torch.fft.fftshift(torch.fft.fft2(torch.fft.ifftshift(u, dim=(-2, -1))), dim=(-2, -1))
     scale = dy * dx / (wavelength * distance)
     out_phase = torch.full((h, w), -math.pi / 2, dtype=torch.float64, device=field.device)
@@ -330,19 +337,24 @@ def _single_fft(field, distance, wavelength, dy, dx, *, input_chirp: bool, quadr
     return Propagated(spec * factor, out_pixel)
 
 
-def _positive_float_distance(distance, method):
+def _positive_float_distance(distance, method, field):
     if isinstance(distance, torch.Tensor):
+        check_same_device(("field", field), ("distance", distance))
         if distance.numel() != 1:
-            raise ValueError(f"distance: the {method} form takes one scalar distance, got shape {tuple(distance.shape)}")
+            raise ValueError(f"distance: the {method} form takes one scalar distance, "
+                             f"got shape {tuple(distance.shape)}")
         distance = float(distance)
     if isinstance(distance, bool) or not isinstance(distance, (int, float)):
         raise TypeError(f"distance: expected a float in metres, got {type(distance).__name__}")
     if not math.isfinite(distance) or distance <= 0:
-        raise ValueError(f"distance: the {method} form needs a finite distance > 0 m, got {distance!r}")
+        raise ValueError(
+            f"distance: the {method} form needs a finite distance > 0 m, got {distance!r}"
+        )
     return float(distance)
 
 
-def fresnel(field, distance, wavelength, pixel_size, *, method: str = "transfer", pad: bool = False) -> Propagated:
+def fresnel(field, distance, wavelength, pixel_size, *, method: str = "transfer",
+            pad: bool = False) -> Propagated:
     r"""Fresnel (paraxial) propagation, as a transfer function or as a single FFT.
 
     ``method="transfer"`` multiplies the spectrum by
@@ -408,17 +420,20 @@ def fresnel(field, distance, wavelength, pixel_size, *, method: str = "transfer"
                              device=field.device, dtype=complex_dtype(field.dtype))
         return Propagated(apply_transfer(field, H, pad=pad), pixel_size)
     if method == "single_fft":
-        z = _positive_float_distance(distance, method)
+        z = _positive_float_distance(distance, method, field)
         check_sampling(z, wavelength, (dy, dx), (h, w), method="single_fft")
-        return _single_fft(field, z, float(wavelength), dy, dx, input_chirp=True, quadratic_phase=True)
+        return _single_fft(field, z, float(wavelength), dy, dx, input_chirp=True,
+                           quadratic_phase=True)
     raise ValueError(f"method: expected 'transfer' or 'single_fft', got {method!r}")
 
 
-def fraunhofer(field, distance, wavelength, pixel_size, *, quadratic_phase: bool = True) -> Propagated:
+def fraunhofer(field, distance, wavelength, pixel_size, *,
+               quadratic_phase: bool = True) -> Propagated:
     r"""Far-field (Fraunhofer) propagation: a scaled Fourier transform.
 
     .. math::
-        U(x_2) = \frac{e^{i\pi x_2^2/(\lambda z)}}{i\lambda z}\,\mathcal{F}\{U(x_1)\}\big|_{f=x_2/(\lambda z)}
+        U(x_2) = \frac{e^{i\pi x_2^2/(\lambda z)}}{i\lambda z}\,
+                 \mathcal{F}\{U(x_1)\}\big|_{f=x_2/(\lambda z)}
 
     Valid when the Fresnel number of the input aperture is small,
     :math:`a^2/(\lambda z) \ll 1`. The output pitch is :math:`\lambda z/(N d)`.
@@ -454,6 +469,7 @@ def fraunhofer(field, distance, wavelength, pixel_size, *, quadratic_phase: bool
     _check_field(field)
     check_positive(wavelength, "wavelength", "m")
     dy, dx = pixel_pair(pixel_size)
-    z = _positive_float_distance(distance, "fraunhofer")
+    z = _positive_float_distance(distance, "fraunhofer", field)
     check_sampling(z, wavelength, (dy, dx), field.shape[-2:], method="fraunhofer")
-    return _single_fft(field, z, float(wavelength), dy, dx, input_chirp=False, quadratic_phase=quadratic_phase)
+    return _single_fft(field, z, float(wavelength), dy, dx, input_chirp=False,
+                       quadratic_phase=quadratic_phase)
