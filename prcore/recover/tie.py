@@ -6,8 +6,9 @@ intensity to the transverse phase gradient,
 .. math:: -k\,\frac{\partial I}{\partial z} = \nabla_\perp\cdot\big(I\,\nabla_\perp\phi\big),
           \qquad k = 2\pi/\lambda .
 
-Its solvers here are spectral (FFT) Poisson solvers: periodic boundaries by
-default, or even (mirror) extension, which imposes Neumann boundaries. The
+Its solvers here are spectral (FFT) Poisson solvers with periodic boundaries
+(the object should lie inside the field of view, as in the simulations of
+:mod:`prcore.measure.focus`; measured data are usually padded first). The
 weak-object solver :func:`ctf_phase` inverts the phase transfer function of
 defocus (:mod:`prcore.optics.transfer`) from one or several distances.
 """
@@ -72,12 +73,6 @@ def _gradient(x, pixel_size):
 def _divergence(gy, gx, pixel_size):
     ky, kx = _wavenumbers(gy.shape[-2:], pixel_size, gy.device, gy.dtype)
     return torch.fft.ifft2(ky * torch.fft.fft2(gy) + kx * torch.fft.fft2(gx)).real
-
-
-def _mirror(x):
-    """Even extension ``(..., H, W) -> (..., 2H, 2W)``: the periodic version has no edge jumps."""
-    x = torch.cat([x, x.flip(-1)], dim=-1)
-    return torch.cat([x, x.flip(-2)], dim=-2)
 
 
 def intensity_derivative(i_minus, i_plus, defocus) -> torch.Tensor:
@@ -202,20 +197,7 @@ def inverse_laplacian(x, pixel_size, *, alpha: float = 0.0) -> torch.Tensor:
     return torch.fft.ifft2(torch.fft.fft2(x) * inv).real * dy**2
 
 
-def _boundary(x, boundary):
-    if boundary == "periodic":
-        return x
-    if boundary == "mirror":
-        return _mirror(x)
-    raise ValueError(f"boundary: expected 'periodic' or 'mirror', got {boundary!r}")
-
-
-def _crop(x, shape):
-    return x[..., : shape[0], : shape[1]]
-
-
-def tie_uniform(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0,
-                boundary: str = "periodic") -> torch.Tensor:
+def tie_uniform(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0) -> torch.Tensor:
     r"""TIE phase for a (nearly) uniform intensity: one FFT Poisson solve.
 
     With :math:`I \approx I_0` constant the TIE becomes a Poisson equation,
@@ -237,9 +219,6 @@ def tie_uniform(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0,
         Metres.
     alpha : float
         Tikhonov parameter of :func:`inverse_laplacian`.
-    boundary : {"periodic", "mirror"}
-        FFT boundary: periodic, or even extension (Neumann) for images that do
-        not wrap around.
 
     Returns
     -------
@@ -274,12 +253,11 @@ def tie_uniform(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0,
         check_positive(intensity, "intensity")
         i0 = float(intensity)
     k = 2 * math.pi / float(wavelength)
-    rhs = _boundary(-k * didz / i0, boundary)
-    return _crop(inverse_laplacian(rhs, pixel_size, alpha=alpha), didz.shape[-2:])
+    return inverse_laplacian(-k * didz / i0, pixel_size, alpha=alpha)
 
 
-def tie_teague(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0, floor: float = 1e-3,
-               boundary: str = "periodic") -> torch.Tensor:
+def tie_teague(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0,
+               floor: float = 1e-3) -> torch.Tensor:
     r"""TIE phase for a non-uniform intensity: Teague's two Poisson solves by FFT.
 
     An auxiliary potential :math:`\psi` with :math:`\nabla\psi = I\nabla\phi` turns
@@ -307,8 +285,6 @@ def tie_teague(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0, f
         Tikhonov parameter of both Poisson solves.
     floor : float
         Relative intensity floor in ``(0, 1]``.
-    boundary : {"periodic", "mirror"}
-        As in :func:`tie_uniform`.
 
     Returns
     -------
@@ -347,15 +323,13 @@ def tie_teague(didz, intensity, wavelength, pixel_size, *, alpha: float = 0.0, f
     if floor > 1:
         raise ValueError(f"floor: expected a fraction in (0, 1], got {floor}")
     k = 2 * math.pi / float(wavelength)
-    shape = didz.shape[-2:]
-    rhs = _boundary(-k * didz, boundary)
-    inten = _boundary(intensity.to(didz.dtype), boundary)
-    psi = inverse_laplacian(rhs, pixel_size, alpha=alpha)
+    inten = intensity.to(didz.dtype)
+    psi = inverse_laplacian(-k * didz, pixel_size, alpha=alpha)
     gy, gx = _gradient(psi, pixel_size)
     safe = torch.maximum(inten, floor * inten.amax(dim=(-2, -1), keepdim=True)).clamp_min(
         torch.finfo(inten.dtype).tiny)
     div = _divergence(gy / safe, gx / safe, pixel_size)
-    return _crop(inverse_laplacian(div, pixel_size, alpha=alpha), shape)
+    return inverse_laplacian(div, pixel_size, alpha=alpha)
 
 
 def tie(stack, defocus, wavelength, pixel_size, *, method: str = "teague", **kwargs):
@@ -376,7 +350,7 @@ def tie(stack, defocus, wavelength, pixel_size, *, method: str = "teague", **kwa
         Metres.
     method : {"teague", "uniform"}
     **kwargs
-        ``alpha``, ``boundary`` (and ``floor`` for Teague).
+        ``alpha`` (and ``floor`` for Teague).
 
     Returns
     -------
