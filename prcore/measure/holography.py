@@ -110,7 +110,8 @@ def as_phase_shifts(phase_shifts, *, dtype=torch.float64, device=None) -> torch.
 
 def phase_shifted_holograms(field, phase_shifts, *, distance: float = 0.0,
                             wavelength: float | None = None, pixel_size=1.0,
-                            reference_amplitude: float = 1.0, miscalibration: float = 0.0) -> torch.Tensor:
+                            reference_amplitude: float = 1.0,
+                            miscalibration: float = 0.0) -> torch.Tensor:
     r"""In-line holograms of ``field`` with a plane reference shifted by each ``phase_shifts[k]``.
 
     .. math::
@@ -252,7 +253,7 @@ def check_carrier(carrier, pixel_size, *, radius: float | None = None,
                 "picks up aliased frequencies; lower the radius or the carrier",
                 CarrierWarning, stacklevel=stacklevel,
             )
-        if fc < 3 * radius:
+        if fc < 3 * radius * (1 - 1e-9):
             warnings.warn(
                 f"sideband radius {radius:.3g} cycles/m overlaps the centre band: the carrier "
                 f"{fc:.3g} cycles/m should be at least 3x the radius (the |O|^2 term is twice "
