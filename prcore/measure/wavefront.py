@@ -17,11 +17,13 @@ lenslet: a flat wavefront puts every spot exactly in the centre of its window.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
 from .._checks import check_complex, check_finite, check_min_ndim, check_positive, check_real
 from ..optics.grid import pixel_pair
+from ..optics.propagation import SamplingWarning
 
 __all__ = ["lenslet_grid", "shack_hartmann_spots", "lenslet_gradients", "camera_pixel_size"]
 
@@ -93,6 +95,10 @@ def shack_hartmann_spots(field, wavelength, pixel_size, *, lenslet_pixels: int, 
     than half the pitch, the dynamic range) wraps into the window, like the
     cross-talk of a real sensor.
 
+    The sampled pupil has a periodic spectrum: copies of each spot repeat every
+    :math:`\lambda f/\Delta` in the focal plane, so the window :math:`d` must be
+    smaller than that, :math:`f \ge d\,\Delta/\lambda` (a :class:`SamplingWarning` otherwise).
+
     Parameters
     ----------
     field : Tensor, shape ``(..., H, W)``, complex
@@ -123,6 +129,11 @@ def shack_hartmann_spots(field, wavelength, pixel_size, *, lenslet_pixels: int, 
         Sizes that are not multiples of ``lenslet_pixels``, non-positive
         parameters, non-finite field.
 
+    Warns
+    -----
+    SamplingWarning
+        When ``focal_length < lenslet_pixels * pixel_size**2 / wavelength``.
+
     References
     ----------
     1. B. C. Platt and R. Shack, "History and principles of Shack-Hartmann
@@ -148,6 +159,14 @@ def shack_hartmann_spots(field, wavelength, pixel_size, *, lenslet_pixels: int, 
     lenslet_grid(field.shape[-2:], p)
     dcam = camera_pixel_size(pixel_size, p, k)
     dx = pixel_pair(pixel_size)[1]
+    f_min = p * dx**2 / float(wavelength)
+    if float(focal_length) < f_min:
+        warnings.warn(
+            f"focal_length {float(focal_length):.4g} m is below lenslet_pixels * pixel_size**2 / "
+            f"wavelength = {f_min:.4g} m: the pupil sampling aliases spot copies into each lenslet "
+            "window; sample the pupil more finely or use a longer focal length.",
+            SamplingWarning, stacklevel=2,
+        )
     rdt = field.real.dtype
     x = (torch.arange(p, device=field.device, dtype=torch.float64) - (p - 1) / 2) * dx
     u = (torch.arange(k, device=field.device, dtype=torch.float64) - (k - 1) / 2) * dcam
