@@ -124,7 +124,7 @@ def _scipy_dct(x, inverse):
     import scipy.fft
 
     f = scipy.fft.idctn if inverse else scipy.fft.dctn
-    out = f(to_numpy(x), type=2, axes=(-2, -1), workers=-1)
+    out = f(to_numpy(x), type=2, axes=(-2, -1), workers=torch.get_num_threads())
     return as_tensor(out * (4.0 if inverse else 0.25), dtype=x.dtype, device=x.device)
 
 
