@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Classical recovery against peer codes: least-squares unwrapping vs scikit-image, off-axis vs qpretrieve.
+"""Classical recovery vs peer codes: LS unwrapping vs scikit-image, off-axis vs qpretrieve.
 
 Usage::
 
@@ -101,7 +101,8 @@ def bench_off_axis(n, repeats):
     rmse = float(np.sqrt(np.mean((truth - truth.mean()) ** 2)))
     print(f"off-axis {n}x{n}, carrier {carrier[0]:.4f}, {carrier[1]:.4f} cycles/px, disk radius "
           f"{radius:.4f}, median of {repeats}, 1 thread:")
-    print(f"  prcore off_axis              {t_ours * 1e3:8.1f} ms   phase RMSE vs truth {rmse:.3e} rad")
+    print(f"  prcore off_axis              {t_ours * 1e3:8.1f} ms   "
+          f"phase RMSE vs truth {rmse:.3e} rad")
     print(f"  qpretrieve (padding=0)       {t_qp * 1e3:8.1f} ms")
     print(f"  time ratio prcore/qpretrieve = {t_ours / t_qp:.3f}; max phase difference "
           f"{agree:.2e} rad (central region, offset removed)")
