@@ -239,6 +239,22 @@ def find_sideband(hologram, *, pixel_size, min_frequency: float | None = None,
     return (float(fy[iy, 0]) + sy / (h * dy), float(fx[0, ix]) + sx / (w * dx))
 
 
+def _residual_tilt(o, pixel_size):
+    """Unit phasor of the mean phase gradient of ``o`` (amplitude-weighted), over the whole batch.
+
+    For a sample surrounded by flat background the phase gradient of the object
+    wave averages to zero over the field, so what remains is carrier error.
+    """
+    dy, dx = pixel_size
+    h, w = o.shape[-2:]
+    c = o[..., h // 8: h - h // 8, w // 8: w - w // 8]  # away from the edges, where a carrier
+    gy = torch.angle((c[..., 1:, :] * c[..., :-1, :].conj()).sum())  # off the FFT bins rings
+    gx = torch.angle((c[..., :, 1:] * c[..., :, :-1].conj()).sum())
+    y, x = coordinates((h, w), (dy, dx), device=o.device, dtype=torch.float64)
+    ramp = gy.to(torch.float64) * y / dy + gx.to(torch.float64) * x / dx
+    return torch.polar(torch.ones_like(ramp), ramp).to(o.dtype)
+
+
 def spectrum_fraction(radius: float, pixel_size) -> float:
     r"""Fraction of the sampled spectrum covered by a sideband disk of ``radius`` cycles/m.
 
@@ -281,8 +297,11 @@ def off_axis(hologram, *, pixel_size, carrier=None, radius: float | None = None,
         Metres.
     carrier : (float, float), optional
         Sideband centre ``(fy, fx)`` in cycles/m (the convention of
-        :func:`prcore.measure.holography.off_axis_hologram`); default: located
-        automatically (the twin ambiguity is resolved towards ``fy > 0``).
+        :func:`prcore.measure.holography.off_axis_hologram`). Default: located
+        by :func:`find_sideband` (the twin ambiguity is resolved towards
+        ``fy > 0``), and the residual carrier error, which would leave a phase
+        tilt, is removed afterwards as the mean phase gradient of the
+        demodulated wave (zero for a sample surrounded by flat background).
     radius : float, optional
         Filter radius in cycles/m, default ``|carrier| / 3``.
     reference_amplitude : float
@@ -324,9 +343,10 @@ def off_axis(hologram, *, pixel_size, carrier=None, radius: float | None = None,
     check_min_ndim(hologram, 2, "hologram")
     check_positive(reference_amplitude, "reference_amplitude")
     dy, dx = pixel_pair(pixel_size)
-    if carrier is None:
+    auto = carrier is None
+    if auto:
         carrier = find_sideband(hologram, pixel_size=(dy, dx))
-    fc = math.hypot(*(float(c) for c in carrier)) if carrier is not None else 0.0
+    fc = math.hypot(*(float(c) for c in carrier))
     if radius is None:
         radius = fc / 3 if fc > 0 else None
     cy, cx = check_carrier(carrier, (dy, dx), radius=radius, wavelength=wavelength, stacklevel=3)
@@ -338,6 +358,8 @@ def off_axis(hologram, *, pixel_size, carrier=None, radius: float | None = None,
     y, x = coordinates((h, w), (dy, dx), device=hologram.device, dtype=torch.float64)
     demod = torch.polar(torch.ones_like(y * x), -2 * math.pi * (cy * y + cx * x)).to(cdt)
     o = side * demod / float(reference_amplitude)
+    if auto:
+        o = o * _residual_tilt(o, (dy, dx)).conj()
     if distance == 0:
         return o
     return sensor_field(o, distance=-float(distance), wavelength=wavelength, pixel_size=(dy, dx))
