@@ -29,7 +29,7 @@ def test_deep_decoder_fits_an_image():
         loss = (net() - target).square().mean()
         loss.backward()
         opt.step()
-    assert float(loss) < 0.1 * start
+    assert float(loss.detach()) < 0.1 * start
 
 
 def test_deep_image_prior_shape_and_gradients():
