@@ -115,6 +115,19 @@ def test_checks_raise_with_argument_name(fn, exc, message):
         fn()
 
 
+def test_check_finite_fast_path_is_exact():
+    # the sum of huge finite values overflows: still finite entries, so no error
+    _checks.check_finite(torch.full((4,), 3e38), "x")
+    _checks.check_finite(torch.full((4,), 3e38 + 3e38j, dtype=torch.complex64), "x")
+    _checks.check_finite(torch.arange(5), "x")  # integers are always finite
+    _checks.check_finite(torch.empty(0), "x")
+    # +inf and -inf cancel to NaN in the sum; a lone NaN in the imaginary part is caught
+    with pytest.raises(ValueError, match="got 2 NaN/Inf"):
+        _checks.check_finite(torch.tensor([math.inf, -math.inf, 1.0]), "x")
+    with pytest.raises(ValueError, match="got 1 NaN/Inf"):
+        _checks.check_finite(torch.tensor([1 + 0j, complex(0, math.nan)]), "x")
+
+
 def test_checks_accept_good_input():
     x = torch.ones(2, 3, dtype=torch.complex64)
     assert _checks.check_complex(x, "x") is x

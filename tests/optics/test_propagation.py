@@ -465,6 +465,27 @@ def test_propagation_dtype_and_device_follow_input(device, dtype, form):
     assert out.shape == u.shape
 
 
+def test_apply_transfer_does_not_mutate_inputs_and_broadcasts():
+    u = _bandlimited_field((8, 8), 1.0, seed=13)
+    h = angular_spectrum_transfer(
+        (8, 8), torch.tensor([1e-5, 2e-5, 3e-5], dtype=torch.float64), LAM, 2e-6
+    )
+    u0, h0 = u.clone(), h.clone()
+    out = apply_transfer(u, h)  # one field, three distances
+    assert out.shape == (3, 8, 8)
+    torch.testing.assert_close(out[1], angular_spectrum(u, 2e-5, LAM, 2e-6), rtol=0, atol=1e-12)
+    assert torch.equal(u, u0) and torch.equal(h, h0)
+    with torch.inference_mode():
+        apply_transfer(u, h[0])
+    assert torch.equal(u, u0) and torch.equal(h, h0)
+
+
+def test_apply_transfer_gradient_wrt_transfer():
+    u = _bandlimited_field((6, 6), 1.0, seed=14)
+    h = angular_spectrum_transfer((6, 6), 1e-5, LAM, 2e-6).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda t: apply_transfer(u, t), (h,))
+
+
 def test_angular_spectrum_complex64_precision_at_5mm():
     # DESIGN.md: without the piston 2 pi z / lambda (5e4 rad at 5 mm), complex64 keeps ~1e-5
     u = _bandlimited_field((256, 256), 0.8, seed=10)
@@ -579,6 +600,16 @@ _BAD = {
         "distance",
     ),
     "bad-method": (lambda: fresnel(_U, 1e-4, LAM, 1e-6, method="two_fft"), ValueError, "method"),
+    "nan-field-apply": (
+        lambda: apply_transfer(_U * float("nan"), torch.ones(8, 8, dtype=torch.complex128)),
+        ValueError,
+        "field",
+    ),
+    "inf-imag-field-pad": (
+        lambda: angular_spectrum(_U + 1j * float("inf"), 1e-4, LAM, 1e-6, pad=True),
+        ValueError,
+        "field",
+    ),
     "transfer-shape": (
         lambda: apply_transfer(_U, torch.ones(4, 4, dtype=torch.complex128)),
         ValueError,
