@@ -112,3 +112,23 @@ def test_shack_hartmann_reconstruction_rejects_bad_input():
                           basis=torch.ones(3, 4, 4))
     with pytest.raises(ValueError, match="mode"):
         lenslet_to_pupil(torch.ones(2, 2), 4, mode="spline")
+
+
+def test_lenslet_to_pupil_keeps_constants_and_interior_ramps():
+    const = lenslet_to_pupil(torch.full((3, 4), 2.0, dtype=torch.float64), 5)
+    torch.testing.assert_close(const, torch.full((15, 20), 2.0, dtype=torch.float64))
+    ramp = torch.arange(6, dtype=torch.float64).reshape(1, 6).expand(6, 6)  # value = lenslet index
+    up = lenslet_to_pupil(ramp, 4, mode="bilinear")
+    # pupil sample positions in lenslet units
+    centres = (torch.arange(24, dtype=torch.float64) + 0.5) / 4 - 0.5
+    inner = slice(2, 22)
+    torch.testing.assert_close(up[0, inner], centres[inner])
+
+
+def test_zernike_gradients_of_tilt_are_uniform():
+    n, p = 32, 8
+    # Noll 2 (x tilt) and 3 (y tilt)
+    basis, gy, gx = zernike_gradients(2, (n, n), PX, lenslet_pixels=p)
+    assert float(gx[0].std()) < 1e-9 * float(gx[0].abs().mean())
+    assert float(gy[0].abs().max()) < 1e-9 * float(gx[0].abs().mean())
+    assert float(gy[1].std()) < 1e-9 * float(gy[1].abs().mean())

@@ -128,3 +128,12 @@ def test_tie_rejects_bad_input():
         ctf_phase(torch.ones(2, 8, 8), [1e-4], LAM, PX)
     with pytest.raises(ValueError, match="cutoff"):
         low_frequency_fraction(torch.ones(8, 8), 1.5)
+
+
+def test_tie_batched_equals_loop():
+    g = torch.Generator().manual_seed(2)
+    stacks = 1 + 0.01 * torch.randn(2, 3, 16, 16, generator=g, dtype=torch.float64)
+    for method in ("uniform", "teague"):
+        batched = tie(stacks, 1e-6, LAM, PX, method=method)
+        for b in range(2):
+            torch.testing.assert_close(batched[b], tie(stacks[b], 1e-6, LAM, PX, method=method))
