@@ -50,7 +50,9 @@ def sensor_field(field, *, distance: float, wavelength: float | None, pixel_size
     """The object wave at the sensor: ``field`` propagated by ``distance`` (angular spectrum).
 
     ``distance = 0`` returns ``field`` itself (the sensor sits in the sample plane,
-    or an imaging system conjugates them) and needs no wavelength.
+    or an imaging system conjugates them) and needs no wavelength. A tensor
+    distance is passed on to :func:`prcore.optics.angular_spectrum` (and may
+    require grad, e.g. for autofocusing).
 
     >>> u = torch.ones(4, 4, dtype=torch.complex64)
     >>> bool(torch.equal(sensor_field(u, distance=0.0, wavelength=None, pixel_size=1e-6), u))
@@ -59,9 +61,15 @@ def sensor_field(field, *, distance: float, wavelength: float | None, pixel_size
     check_complex(field, "field")
     check_min_ndim(field, 2, "field")
     check_finite(field, "field")
+    if isinstance(distance, torch.Tensor):
+        if wavelength is None:
+            raise ValueError("wavelength: expected a wavelength in metres for a distance tensor, "
+                             "got None")
+        return angular_spectrum(field, distance, wavelength, pixel_size)
     if (isinstance(distance, bool) or not isinstance(distance, (int, float))
             or not math.isfinite(distance)):
-        raise TypeError(f"distance: expected a finite float in metres, got {distance!r}")
+        raise TypeError(f"distance: expected a finite float or a tensor in metres, "
+                        f"got {distance!r}")
     if distance == 0:
         return field
     if wavelength is None:

@@ -158,9 +158,7 @@ def phase_shifting(holograms, phase_shifts, *, reference_amplitude: float = 1.0,
         coef = torch.einsum("jn,...nhw->...jhw", pinv, holograms)
         c = torch.complex(coef[..., 1, :, :], coef[..., 2, :, :]) / 2
     o = c / float(reference_amplitude)
-    if distance == 0:
-        return o
-    return sensor_field(o, distance=-float(distance), wavelength=wavelength, pixel_size=pixel_size)
+    return sensor_field(o, distance=-distance, wavelength=wavelength, pixel_size=pixel_size)
 
 
 def _half_plane(fy, fx, hint):
@@ -360,6 +358,4 @@ def off_axis(hologram, *, pixel_size, carrier=None, radius: float | None = None,
     o = side * demod / float(reference_amplitude)
     if auto:
         o = o * _residual_tilt(o, (dy, dx)).conj()
-    if distance == 0:
-        return o
-    return sensor_field(o, distance=-float(distance), wavelength=wavelength, pixel_size=(dy, dx))
+    return sensor_field(o, distance=-distance, wavelength=wavelength, pixel_size=(dy, dx))

@@ -19,6 +19,7 @@ from prcore.measure.holography import (
 from prcore.optics.propagation import angular_spectrum
 
 QUARTER = [0.0, math.pi / 2, math.pi, 3 * math.pi / 2]
+THIRDS = [0.0, 2 * math.pi / 3, 4 * math.pi / 3]
 
 
 def _field(shape=(16, 16), dtype=torch.complex128, seed=0, device="cpu"):
@@ -152,3 +153,20 @@ def test_carrier_from_angle_known_values():
     assert fx == 0.0
     with pytest.raises(ValueError, match="pair"):
         carrier_from_angle(0.1, 633e-9)
+
+
+def test_phase_shifted_holograms_gradcheck():
+    u = _field((6, 6)).requires_grad_()
+    torch.autograd.gradcheck(lambda f: phase_shifted_holograms(f, THIRDS, miscalibration=0.01),
+                             (u,))
+    z = torch.tensor(1e-4, dtype=torch.float64, requires_grad=True)
+    torch.autograd.gradcheck(
+        lambda d: phase_shifted_holograms(u.detach(), THIRDS, distance=d, wavelength=633e-9,
+                                          pixel_size=2e-6),
+        (z,), eps=1e-10, atol=1e-5)
+
+
+def test_off_axis_hologram_gradcheck():
+    u = _field((6, 6)).requires_grad_()
+    torch.autograd.gradcheck(lambda f: off_axis_hologram(f, (0.2, 0.25), pixel_size=1.0), (u,))
+

@@ -201,3 +201,16 @@ def test_off_axis_auto_carrier_removes_residual_tilt():
     e_auto = float(phase_rmse(torch.angle(auto)[c, c], phase[c, c]))
     assert e_known < 0.05
     assert e_auto < e_known + 0.01  # without the refinement the tilt costs ~0.3 rad
+
+
+def test_phase_shifting_gradcheck_and_tensor_distance():
+    holo = phase_shifted_holograms(_field((6, 6)), [0.0, 0.9, 2.0, 4.1]).requires_grad_()
+    torch.autograd.gradcheck(lambda h: phase_shifting(h, [0.0, 0.9, 2.0, 4.1]), (holo,))
+    u = _band_limited(32, 0.1, seed=7)
+    kw = dict(wavelength=633e-9, pixel_size=2e-6)
+    h = phase_shifted_holograms(u, QUARTER, distance=2e-4, **kw)
+    z = torch.tensor(2e-4, dtype=torch.float64, requires_grad=True)
+    o = phase_shifting(h, QUARTER, distance=z, **kw)
+    torch.testing.assert_close(o.detach(), u, rtol=0, atol=1e-10)
+    (o.abs() ** 2).sum().backward()
+    assert z.grad is not None and torch.isfinite(z.grad)
