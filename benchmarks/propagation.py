@@ -95,7 +95,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024, 2048])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads (default: torch's choice); 1 is steadier "
+                             "on a shared, oversubscribed machine")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     nrefocus = _nrefocus() if args.device == "cpu" else None
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
           f"complex64, z = {DISTANCE * 1e3:g} mm, median of interleaved rounds")

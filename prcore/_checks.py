@@ -65,7 +65,7 @@ def check_finite(x: torch.Tensor, name: str) -> torch.Tensor:
     """
     if not (x.is_floating_point() or x.is_complex()) or x.numel() == 0:
         return x
-    if bool(torch.isfinite(x.sum())):
+    if bool(torch.isfinite(x.detach().sum())):
         return x
     bad = ~torch.isfinite(x)
     if bool(bad.any()):

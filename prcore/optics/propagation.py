@@ -10,6 +10,7 @@ precision at millimetre distances.
 
 from __future__ import annotations
 
+import cmath
 import math
 import warnings
 from typing import NamedTuple
@@ -219,7 +220,7 @@ def apply_transfer(field: torch.Tensor, transfer: torch.Tensor, *,
             f"{tuple(field.shape)} (pad={pad}), got {tuple(transfer.shape)}"
         )
     spec = torch.fft.fft2(field, s=fft_shape) if pad else torch.fft.fft2(field)
-    if not bool(torch.isfinite(spec[..., 0, 0]).all()):
+    if not all(map(cmath.isfinite, spec[..., 0, 0].reshape(-1).tolist())):
         check_finite(field, "field")  # raises for NaN/Inf; passes on a mere overflow
     H = transfer if transfer.dtype == spec.dtype else transfer.to(spec.dtype)
     in_place = (not (torch.is_grad_enabled() and (spec.requires_grad or H.requires_grad))
