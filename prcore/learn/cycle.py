@@ -45,7 +45,7 @@ class PhysicsCycle(nn.Module):
     1. D. Yin, Z. Gu, Y. Zhang, F. Gu, S. Nie, J. Ma, C. Yuan, "Digital holographic
        reconstruction based on deep learning framework with unpaired data,"
        IEEE Photonics J. 12, 3900312 (2020).
-    2. C. Lee, G. Song, H. Kim, J. C. Ye, Y. Jo, "Deep learning based on parameterized
+    2. C. Lee, G. Song, H. Kim, J. C. Ye, M. Jang, "Deep learning based on parameterized
        physical forward model for adaptive holographic imaging with unpaired data,"
        Nat. Mach. Intell. 5, 35 (2023).
 
