@@ -143,9 +143,10 @@ def _fourier_project_(x, magnitude, tiny):
     return torch.fft.ifft2(X, norm="ortho")
 
 
-def _norm_hw(v):
-    """Euclidean norm over the last three dims of a real view (per image)."""
-    return torch.linalg.vector_norm(v, dim=(-3, -2, -1))
+def _sqnorm(v, nd=3):
+    """Squared norm over the last ``nd`` dims (3 for a real view), per image, as a BLAS dot."""
+    flat = v.reshape(*v.shape[:-nd], 1, -1)
+    return (flat @ flat.transpose(-1, -2)).reshape(v.shape[:-nd])
 
 
 def fourier_projection(x: torch.Tensor, magnitude: torch.Tensor) -> torch.Tensor:
@@ -302,7 +303,7 @@ def _object_error(pr, outside2, real):
     if real:
         q = pr[..., 0] * outside2[..., 0]
         return q.square().sum(dim=(-2, -1)) + pr[..., 1].square().sum(dim=(-2, -1))
-    return _norm_hw(pr * outside2).square()
+    return _sqnorm(pr * outside2)
 
 
 def _run(step, x, n_iter, m_norm, callback, progress, desc):
@@ -469,7 +470,7 @@ def er(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None =
         pr = _rv(p)
         if not real:
             new = pr * s2
-            return torch.view_as_complex(new), _norm_hw(pr - new).square()
+            return torch.view_as_complex(new), _sqnorm(pr - new)
         good = _good_set(pr, s, nonnegative)
         e2 = _object_error(pr, _pair_mask(~good, m.dtype, good.shape), True)
         pr[..., 0].mul_(good)
@@ -542,21 +543,18 @@ def hio(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None 
         pr, xr = _rv(p), _rv(x)
         e_imag = 0.0
         if real:  # use Re(P_M x); its imaginary part counts in the error
-            e_imag = pr[..., 1].square().sum(dim=(-2, -1))
+            e_imag = _sqnorm(pr[..., 1], 2)
             pr[..., 1].zero_()
-        if nonnegative:
-            bad2 = _pair_mask(~_good_set(pr, s, True), m.dtype, s.shape)
-        else:
-            bad2 = o2
-        q = pr * bad2
-        e2 = _norm_hw(q).square() + e_imag
+        bad2 = _pair_mask(~_good_set(pr, s, True), m.dtype, s.shape) if nonnegative else o2
+        q = pr * bad2  # P_M x where the constraints fail
+        e2 = _sqnorm(q) + e_imag
         # x <- bad * x + p - (1 + beta) * bad * p   (= p on the good set, x - beta p elsewhere)
         xr.mul_(bad2).add_(pr).add_(q, alpha=-(1.0 + beta))
-        last["p"], last["bad"] = p, bad2
+        last["p"], last["q"] = pr, q
         return x, e2
 
     x, errs = _run(step, x, n_iter, m_norm, callback, progress, "HIO")
-    est = torch.view_as_complex(_rv(last["p"]) * (1 - last["bad"]))
+    est = torch.view_as_complex(last["p"] - last["q"])
     return est, {"error": errs}
 
 
@@ -618,7 +616,7 @@ def raar(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None
         pr, xr = _rv(p), _rv(x)
         if not real:
             q = pr * (1 - s2)
-            e2 = _norm_hw(q).square()
+            e2 = _sqnorm(q)
             # x <- p + beta * out * (x - 2 p)
             new = xr.mul_(1 - s2).mul_(beta).add_(pr).add_(q, alpha=-2.0 * beta)
             last["est"] = pr * s2
