@@ -338,7 +338,9 @@ def gs(magnitude: torch.Tensor, amplitude: torch.Tensor, x0: torch.Tensor | None
         Number of iterations.
     rng : torch.Generator, int or None
     callback : callable ``(k, x, error)``, optional
-        Called after each iteration with the current estimate.
+        Called after iteration ``k`` with the new iterate :math:`x_{k+1}` (for
+        HIO and RAAR it differs from the estimate :math:`P_S P_M x`) and the
+        0-d error tensor.
     progress : bool
         Show a tqdm progress bar.
 
