@@ -33,7 +33,7 @@ from .._checks import (
 from ..backend import as_generator
 from ..measure.ptychography import check_positions
 
-__all__ = ["EpieResult", "epie", "pie_update", "fourier_error", "object_error", "register_shift",
+__all__ = ["EpieResult", "epie", "pie_update", "modulus_error", "object_error", "register_shift",
            "shift_image"]
 
 
@@ -58,16 +58,16 @@ def pie_update(patch, probe, delta, *, alpha: float, beta: float, update_probe: 
     (1.5, True)
     """
     tiny = torch.finfo(delta.real.dtype).tiny
-    new_patch = patch + alpha * probe.conj() * delta / (probe.abs() ** 2).amax().clamp_min(tiny)
+    new_patch = patch + (alpha / probe.abs().amax().square().clamp_min(tiny)) * probe.conj() * delta
     if update_probe:
-        probe = probe + beta * patch.conj() * delta / (patch.abs() ** 2).amax().clamp_min(tiny)
+        probe = probe + (beta / patch.abs().amax().square().clamp_min(tiny)) * patch.conj() * delta
     return new_patch, probe
 
 
-def fourier_error(model_amplitude: torch.Tensor, measured_amplitude: torch.Tensor) -> float:
+def modulus_error(model_amplitude: torch.Tensor, measured_amplitude: torch.Tensor) -> float:
     r"""Normalised Fourier-modulus error :math:`\sum(|\Psi|-\sqrt I)^2 / \sum I`.
 
-    >>> fourier_error(torch.ones(3), torch.ones(3))
+    >>> modulus_error(torch.ones(3), torch.ones(3))
     0.0
     """
     num = ((model_amplitude - measured_amplitude) ** 2).sum()
@@ -223,7 +223,7 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
     result : EpieResult
         ``(obj, probe)``.
     history : dict
-        ``"error"``: the normalised Fourier error (:func:`fourier_error`) of each
+        ``"error"``: the normalised Fourier error (:func:`modulus_error`) of each
         sweep, computed on the fly.
 
     Raises
@@ -281,9 +281,10 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
     probe = probe.clone()
     g = as_generator(rng)
     tiny = torch.finfo(amp.dtype).tiny
+    total = max(float(amp.square().sum()), tiny)
     history = {"error": []}
     for it in tqdm(range(n_iter), disable=not progress, desc="ePIE"):
-        err_num = 0.0
+        err_num = torch.zeros((), dtype=amp.dtype, device=amp.device)
         upd_probe = update_probe and it >= probe_start
         for k in torch.randperm(K, generator=g).tolist():
             y0, x0 = int(pos[k, 0]), int(pos[k, 1])
@@ -291,13 +292,13 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
             psi = probe * patch
             Psi = torch.fft.fft2(psi, norm="ortho")
             mod = Psi.abs()
-            err_num += float(((mod - amp[k]) ** 2).sum())
+            err_num = err_num + (mod - amp[k]).square().sum()
             Psi_new = amp[k] * Psi / mod.clamp_min(tiny)
             delta = torch.fft.ifft2(Psi_new, norm="ortho") - psi
             new_patch, probe = pie_update(patch, probe, delta, alpha=alpha, beta=beta,
                                           update_probe=upd_probe)
             obj[y0:y0 + h, x0:x0 + w] = new_patch
-        history["error"].append(err_num / max(float((amp**2).sum()), tiny))
+        history["error"].append(float(err_num) / total)
         if callback is not None:
             callback(it, obj.clone(), probe.clone())
     return EpieResult(obj, probe), history
