@@ -74,6 +74,17 @@ def test_assert_adjoint_fails_for_scaled_adjoint():
         assert_adjoint(op, (8, 8))
 
 
+def test_assert_adjoint_fails_for_phase_error():
+    # same magnitude of <x, A^H y>, wrong phase: a magnitude-only comparison would miss it
+    class Rotated(FreeSpacePropagation):
+        def A_adjoint(self, y):  # noqa: N802
+            return 1j * super().A_adjoint(y)
+
+    op = Rotated((8, 8), 1e-4, 633e-9, 2e-6, dtype=torch.complex128)
+    with pytest.raises(AssertionError, match="adjoint test failed"):
+        assert_adjoint(op, (8, 8))
+
+
 def test_composition_adjoint():
     a = FreeSpacePropagation((12, 12), 1e-4, 633e-9, 2e-6, dtype=torch.complex128)
     b = FreeSpacePropagation((12, 12), 5e-5, 633e-9, 2e-6, method="fresnel", dtype=torch.complex128)
