@@ -33,7 +33,7 @@ from ..measure.operator import LinearOperator
 from ..metrics import complex_rmse
 
 __all__ = ["spectral_init", "wirtinger_flow", "truncated_amplitude_flow", "relative_error",
-           "success_rate"]
+           "success_rate", "success_vs_oversampling", "transition_ratio"]
 
 
 def _dims(ndim, total):
@@ -358,3 +358,95 @@ def truncated_amplitude_flow(y: torch.Tensor, op: LinearOperator, x0: torch.Tens
         if callback is not None:
             callback(it, z)
     return z, history
+
+
+def success_vs_oversampling(n: int, ratios, *, trials: int, method: str = "taf", n_iter: int,
+                            complex: bool = True, tol: float = 1e-5, t0: float = 330.0,
+                            rng=0, progress: bool = False) -> dict:
+    r"""Empirical success rate of WF or TAF against the oversampling ratio :math:`m/n`.
+
+    For each ratio, ``trials`` independent signals :math:`x \sim \mathcal{CN}(0, I_n)`
+    (or real normal) and Gaussian matrices with :math:`m = \mathrm{round}(r n)` rows
+    are drawn; all trials run as one batch from a spectral start (``"wf"`` weights
+    for WF, orthogonality-promoting for TAF). A trial succeeds when
+    :func:`relative_error` is below ``tol``.
+
+    Parameters
+    ----------
+    n : int
+        Signal length.
+    ratios : sequence of float
+        Values of :math:`m/n`.
+    trials : int
+        Random problems per ratio.
+    method : {"taf", "wf"}
+    n_iter : int
+        Iterations of the flow.
+    complex : bool
+        Complex (default) or real signals and matrices.
+    tol : float
+        Success threshold on the relative error.
+    t0 : float
+        Wirtinger-flow step schedule (ignored by TAF).
+    rng : int
+        Base seed; ratio ``i`` uses seeds derived from it, so runs are reproducible.
+
+    Returns
+    -------
+    dict
+        ``"ratio"``, ``"rate"`` (success fraction) and ``"median_error"``, lists
+        aligned with ``ratios``.
+
+    Examples
+    --------
+    >>> out = success_vs_oversampling(8, [1, 8], trials=4, method="taf", n_iter=200)
+    >>> out["rate"]
+    [0.0, 1.0]
+    """
+    from ..measure.coded import GaussianMeasurement, gaussian_matrix
+
+    if method not in ("taf", "wf"):
+        raise ValueError(f"method: expected 'taf' or 'wf', got {method!r}")
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials: expected a positive int, got {trials!r}")
+    if isinstance(rng, bool) or not isinstance(rng, int):
+        raise TypeError(f"rng: expected an int base seed, got {type(rng).__name__}")
+    dtype = torch.complex128 if complex else torch.float64
+    out = {"ratio": [], "rate": [], "median_error": []}
+    for i, r in enumerate(tqdm(list(ratios), disable=not progress, desc=method.upper())):
+        check_positive(r, "ratios")
+        m = max(1, round(r * n))
+        g = as_generator(rng + 7919 * i)
+        x = torch.randn(trials, n, generator=g, dtype=torch.float64)
+        if complex:
+            x = (x + 1j * torch.randn(trials, n, generator=g, dtype=torch.float64)) / math.sqrt(2)
+        op = GaussianMeasurement(gaussian_matrix(m, n, batch=(trials,), complex=complex, rng=g))
+        y = op.A(x).abs() ** 2
+        if method == "wf":
+            z0 = spectral_init(y, op, x.shape, method="wf", rng=g, dtype=dtype)
+            z, _ = wirtinger_flow(y, op, z0, n_iter=n_iter, t0=t0)
+        else:
+            z0 = spectral_init(y, op, x.shape, method="orthogonal", rng=g, dtype=dtype)
+            z, _ = truncated_amplitude_flow(y, op, z0, n_iter=n_iter)
+        err = relative_error(z, x)
+        out["ratio"].append(float(r))
+        out["rate"].append(float((err < tol).to(torch.float64).mean()))
+        out["median_error"].append(float(err.median()))
+    return out
+
+
+def transition_ratio(ratios, rates, *, level: float = 0.5) -> float:
+    """The oversampling ratio where the success rate first reaches ``level`` (linear interpolation).
+
+    Returns ``inf`` when it never does.
+
+    >>> transition_ratio([2, 3, 4], [0.0, 0.2, 0.8])
+    3.5
+    """
+    pairs = list(zip([float(r) for r in ratios], [float(p) for p in rates]))
+    for (r0, p0), (r1, p1) in zip(pairs[:-1], pairs[1:]):
+        if p0 < level <= p1:
+            return r0 + (level - p0) / (p1 - p0) * (r1 - r0)
+    if pairs and pairs[0][1] >= level:
+        return pairs[0][0]
+    return float("inf")
