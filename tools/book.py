@@ -32,6 +32,8 @@ BUILD = ROOT / "_build"
 EXEC = BUILD / "executed"
 CLAIMS = BUILD / "claims"
 RESULTS_PAGE = "book/reference/results"
+# a cell that runs longer than this fails the chapter (e.g. a widget waiting for a front end that never comes)
+CELL_TIMEOUT_S = int(os.environ.get("BOOK_CELL_TIMEOUT", "1200"))
 
 
 def toc_files() -> list[str]:
@@ -160,7 +162,8 @@ def execute_one(entry: str, params: dict, force: bool, code_hash: str, threads: 
     t0 = time.perf_counter()
     try:
         papermill.execute_notebook(nb, str(out_path), parameters=params, cwd=str(src.parent),
-                                   kernel_name="python3", progress_bar=False)
+                                   kernel_name="python3", progress_bar=False,
+                                   execution_timeout=CELL_TIMEOUT_S)
     except Exception as exc:  # papermill writes the failing notebook; report and go on
         if out_path.exists():
             data = json.loads(out_path.read_text())
