@@ -95,5 +95,7 @@ def as_generator(rng=None, device=None) -> torch.Generator:
     elif isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         g.manual_seed(int(rng))
     else:
-        raise TypeError(f"rng: expected a torch.Generator, an int seed or None, got {type(rng).__name__}")
+        raise TypeError(
+            f"rng: expected a torch.Generator, an int seed or None, got {type(rng).__name__}"
+        )
     return g

@@ -147,7 +147,7 @@ def summary(rows=None):
 
 
 def load_claims(directory) -> list[dict]:
-    """All claim records written under ``directory`` (one JSON file per chapter), sorted by chapter."""
+    """All claim records under ``directory`` (one JSON file per chapter), sorted by chapter."""
     d = Path(directory)
     if not d.is_dir():
         raise FileNotFoundError(f"claims directory {d} does not exist; run `make figures` first")

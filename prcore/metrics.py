@@ -24,7 +24,8 @@ def _pair(x, y, name_x="x", name_y="y", real=True):
         check_real(x, name_x)
         check_real(y, name_y)
     if x.shape != y.shape:
-        raise ValueError(f"{name_x} and {name_y}: expected equal shapes, got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"{name_x} and {name_y}: expected equal shapes, "
+                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
     if x.device != y.device:
         raise ValueError(f"{name_y}: expected a tensor on {x.device}, got {y.device}")
     check_finite(x, name_x)
@@ -79,15 +80,17 @@ def phase_rmse(phase: torch.Tensor, reference: torch.Tensor, *, mask=None, wrapp
 
 
 def complex_rmse(field: torch.Tensor, reference: torch.Tensor):
-    r"""Relative error :math:`\min_c \|c\,u - u_{ref}\| / \|u_{ref}\|` over a global phase factor ``|c|=1``."""
+    r"""Relative error :math:`\min_{|c|=1} \|c\,u - u_{ref}\| / \|u_{ref}\|` (global phase)."""
     check_tensor(field, "field")
     check_tensor(reference, "reference")
     if field.shape != reference.shape:
-        raise ValueError(f"field and reference: expected equal shapes, got {tuple(field.shape)} and {tuple(reference.shape)}")
+        raise ValueError(f"field and reference: expected equal shapes, "
+                         f"got {tuple(field.shape)} and {tuple(reference.shape)}")
     inner = (reference * field.conj()).sum(dim=(-2, -1))
     c = torch.exp(1j * torch.angle(inner))
     diff = c[..., None, None] * field - reference
-    return torch.linalg.vector_norm(diff, dim=(-2, -1)) / torch.linalg.vector_norm(reference, dim=(-2, -1))
+    norm = torch.linalg.vector_norm
+    return norm(diff, dim=(-2, -1)) / norm(reference, dim=(-2, -1))
 
 
 def rmse(x: torch.Tensor, y: torch.Tensor):
@@ -144,12 +147,15 @@ def ssim(x: torch.Tensor, reference: torch.Tensor, *, data_range: float | None =
     _pair(x, reference, "x", "reference")
     h, w = x.shape[-2:]
     if h < win_size or w < win_size:
-        raise ValueError(f"x: expected images of at least {win_size}x{win_size} for SSIM, got {h}x{w}")
+        raise ValueError(
+            f"x: expected images of at least {win_size}x{win_size} for SSIM, got {h}x{w}"
+        )
     lead = x.shape[:-2]
     a = x.reshape(-1, 1, h, w)
     b = reference.reshape(-1, 1, h, w)
     if data_range is None:
-        r = (b.amax(dim=(-2, -1), keepdim=True) - b.amin(dim=(-2, -1), keepdim=True)).clamp_min(1e-12)
+        r = b.amax(dim=(-2, -1), keepdim=True) - b.amin(dim=(-2, -1), keepdim=True)
+        r = r.clamp_min(1e-12)
     else:
         r = torch.as_tensor(float(data_range), dtype=x.dtype, device=x.device)
     g = _gaussian_window(win_size, sigma, x.dtype, x.device)
@@ -170,7 +176,9 @@ def ssim(x: torch.Tensor, reference: torch.Tensor, *, data_range: float | None =
 def npcc(x: torch.Tensor, y: torch.Tensor):
     r"""Negative Pearson correlation coefficient per image, in [-1, 1] (-1 is perfect).
 
-    .. math:: \mathrm{NPCC} = -\frac{\sum (x-\bar x)(y-\bar y)}{\sqrt{\sum (x-\bar x)^2 \sum (y-\bar y)^2}}
+    .. math::
+        \mathrm{NPCC} = -\frac{\sum (x-\bar x)(y-\bar y)}
+                               {\sqrt{\sum (x-\bar x)^2 \sum (y-\bar y)^2}}
 
     Insensitive to affine changes of ``x``; used as a loss by Li et al. (2018) for
     phase retrieval of sparse objects.

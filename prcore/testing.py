@@ -24,7 +24,9 @@ def tolerance(dtype: torch.dtype) -> tuple[float, float]:
     try:
         return TOLERANCES[dtype]
     except KeyError:
-        raise ValueError(f"dtype: no tolerance defined for {dtype}; expected one of {list(TOLERANCES)}") from None
+        raise ValueError(
+            f"dtype: no tolerance defined for {dtype}; expected one of {list(TOLERANCES)}"
+        ) from None
 
 
 def assert_close(actual: torch.Tensor, expected: torch.Tensor, *, rtol=None, atol=None, msg=""):
@@ -34,14 +36,17 @@ def assert_close(actual: torch.Tensor, expected: torch.Tensor, *, rtol=None, ato
                                atol=a if atol is None else atol, msg=msg or None)
 
 
-def assert_phase_close(phase, reference, *, atol: float = 1e-6, remove_offset: bool = True, mask=None):
+def assert_phase_close(phase, reference, *, atol: float = 1e-6, remove_offset: bool = True,
+                       mask=None):
     """Assert two phase maps agree modulo 2π (and a global offset, by default).
 
     >>> p = torch.rand(8, 8, dtype=torch.float64)
     >>> assert_phase_close(p + 2 * math.pi + 0.3, p)
     """
     if phase.shape != reference.shape:
-        raise AssertionError(f"phase shapes differ: {tuple(phase.shape)} vs {tuple(reference.shape)}")
+        raise AssertionError(
+            f"phase shapes differ: {tuple(phase.shape)} vs {tuple(reference.shape)}"
+        )
     d = wrap(phase - reference)
     if remove_offset:
         sel = d if mask is None else d[mask]
@@ -52,10 +57,12 @@ def assert_phase_close(phase, reference, *, atol: float = 1e-6, remove_offset: b
     err = float(d.abs().max())
     if not err <= atol:
         raise AssertionError(f"phases differ by up to {err:.3g} rad (modulo 2π"
-                             f"{', global offset removed' if remove_offset else ''}); tolerance {atol:.3g}")
+                             f"{', global offset removed' if remove_offset else ''}); "
+                             f"tolerance {atol:.3g}")
 
 
-def assert_adjoint(op, x_shape, *, dtype=torch.complex128, device="cpu", rtol: float = 1e-10, rng=0):
+def assert_adjoint(op, x_shape, *, dtype=torch.complex128, device="cpu", rtol: float = 1e-10,
+                   rng=0):
     """Assert ``<A x, y> == <x, A^H y>`` for random complex ``x`` and ``y``.
 
     The check would fail for an operator whose ``A_adjoint`` is not its adjoint
@@ -70,5 +77,6 @@ def assert_adjoint(op, x_shape, *, dtype=torch.complex128, device="cpu", rtol: f
     scale = max(abs(complex(lhs)), abs(complex(rhs)), 1e-300)
     err = abs(complex(lhs) - complex(rhs)) / scale
     if not err <= rtol or math.isnan(err):
-        raise AssertionError(f"adjoint test failed for {type(op).__name__}: <Ax,y>={complex(lhs):.6g}, "
+        raise AssertionError(f"adjoint test failed for {type(op).__name__}: "
+                             f"<Ax,y>={complex(lhs):.6g}, "
                              f"<x,A^H y>={complex(rhs):.6g}, relative error {err:.3g} > {rtol:.1g}")

@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 SKIMAGE_IMAGES = ("camera", "cell", "coins", "moon", "astronaut", "brick", "grass", "gravel",
-                  "text", "page", "horse", "clock", "coffee", "chelsea", "rocket", "immunohistochemistry")
+                  "text", "page", "horse", "clock", "coffee", "chelsea", "rocket",
+                  "immunohistochemistry")
 
 
 def normalize(img: torch.Tensor) -> torch.Tensor:
@@ -119,11 +120,13 @@ def random_patches(image: torch.Tensor, n: int, size: int, *, rng=None) -> torch
     check_real(image, "image")
     h, w = image.shape[-2:]
     if size > min(h, w):
-        raise ValueError(f"size: expected <= {min(h, w)} for an image of shape {tuple(image.shape)}, got {size}")
+        raise ValueError(f"size: expected <= {min(h, w)} for an image of shape "
+                         f"{tuple(image.shape)}, got {size}")
     g = as_generator(rng)
     ys = torch.randint(0, h - size + 1, (n,), generator=g)
     xs = torch.randint(0, w - size + 1, (n,), generator=g)
-    return normalize(torch.stack([image[y:y + size, x:x + size] for y, x in zip(ys.tolist(), xs.tolist())]))
+    crops = [image[y:y + size, x:x + size] for y, x in zip(ys.tolist(), xs.tolist())]
+    return normalize(torch.stack(crops))
 
 
 def complex_field(amplitude=None, phase=None, *, dtype=torch.complex64) -> torch.Tensor:
@@ -138,7 +141,10 @@ def complex_field(amplitude=None, phase=None, *, dtype=torch.complex64) -> torch
     ref = amplitude if amplitude is not None else phase
     ref = as_tensor(ref)
     rdt = torch.float64 if dtype == torch.complex128 else torch.float32
-    a = as_tensor(amplitude, dtype=rdt) if amplitude is not None else torch.ones(ref.shape, dtype=rdt)
+    if amplitude is not None:
+        a = as_tensor(amplitude, dtype=rdt)
+    else:
+        a = torch.ones(ref.shape, dtype=rdt)
     p = as_tensor(phase, dtype=rdt) if phase is not None else torch.zeros(ref.shape, dtype=rdt)
     check_finite(a, "amplitude")
     check_finite(p, "phase")
@@ -242,7 +248,9 @@ def zernike_surface(shape, coefficients, *, start: int = 2, dtype=torch.float32)
     """
     c = torch.as_tensor(coefficients, dtype=torch.float64)
     if c.ndim != 1 or c.numel() == 0:
-        raise ValueError(f"coefficients: expected a non-empty 1-D sequence, got shape {tuple(c.shape)}")
+        raise ValueError(
+            f"coefficients: expected a non-empty 1-D sequence, got shape {tuple(c.shape)}"
+        )
     check_finite(c, "coefficients")
     basis = zernike_basis(c.numel(), shape, start=start)
     return torch.einsum("j,jhw->hw", c, basis).to(dtype)

@@ -80,7 +80,8 @@ def poisson_noise(intensity: torch.Tensor, photons: float, *, rng=None) -> torch
     return (counts / photons).to(intensity.dtype)
 
 
-def gaussian_noise(intensity: torch.Tensor, sigma: float, *, rng=None, clip: bool = False) -> torch.Tensor:
+def gaussian_noise(intensity: torch.Tensor, sigma: float, *, rng=None,
+                   clip: bool = False) -> torch.Tensor:
     """Additive white Gaussian noise of standard deviation ``sigma`` (clip at 0 with ``clip``).
 
     >>> y = gaussian_noise(torch.zeros(200, 200), 0.1, rng=0)
@@ -91,6 +92,7 @@ def gaussian_noise(intensity: torch.Tensor, sigma: float, *, rng=None, clip: boo
     check_finite(intensity, "intensity")
     check_nonnegative(sigma, "sigma")
     g = as_generator(rng, device=intensity.device)
-    noise = torch.randn(intensity.shape, generator=g, device=intensity.device, dtype=intensity.dtype)
+    noise = torch.randn(intensity.shape, generator=g, device=intensity.device,
+                        dtype=intensity.dtype)
     out = intensity + sigma * noise
     return out.clamp_min(0) if clip else out

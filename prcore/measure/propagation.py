@@ -67,7 +67,8 @@ class FreeSpacePropagation(LinearOperator):
                                           bandlimit=bandlimit, device=device, dtype=dtype)
         elif method == "fresnel":
             check_sampling(distance, wavelength, self.pixel_size, fft_shape, method="fresnel")
-            H = fresnel_transfer(fft_shape, distance, wavelength, self.pixel_size, device=device, dtype=dtype)
+            H = fresnel_transfer(fft_shape, distance, wavelength, self.pixel_size, device=device,
+                                 dtype=dtype)
         else:
             raise ValueError(f"method: expected 'asm' or 'fresnel', got {method!r}")
         self.register_buffer("transfer", H)
@@ -75,7 +76,9 @@ class FreeSpacePropagation(LinearOperator):
     def _check(self, x, name):
         check_complex(x, name)
         if tuple(x.shape[-2:]) != self.shape:
-            raise ValueError(f"{name}: expected last dimensions {self.shape}, got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"{name}: expected last dimensions {self.shape}, got shape {tuple(x.shape)}"
+            )
 
     def A(self, x):  # noqa: N802
         self._check(x, "x")
@@ -86,18 +89,21 @@ class FreeSpacePropagation(LinearOperator):
         return apply_transfer(y, self.transfer.conj(), pad=self.pad).to(y.dtype)
 
     def extra_repr(self):
-        return (f"shape={self.shape}, distance={self.distance:g} m, wavelength={self.wavelength:g} m, "
+        return (f"shape={self.shape}, distance={self.distance:g} m, "
+                f"wavelength={self.wavelength:g} m, "
                 f"pixel_size={self.pixel_size}, method={self.method!r}")
 
 
 @register_linear_example("FreeSpacePropagation[asm]")
 def _example_asm(dtype, device):
-    return FreeSpacePropagation((16, 12), 3e-4, 633e-9, 2e-6, dtype=dtype, device=device), (2, 16, 12)
+    op = FreeSpacePropagation((16, 12), 3e-4, 633e-9, 2e-6, dtype=dtype, device=device)
+    return op, (2, 16, 12)
 
 
 @register_linear_example("FreeSpacePropagation[asm,pad]")
 def _example_asm_pad(dtype, device):
-    return FreeSpacePropagation((10, 14), 5e-4, 500e-9, 3e-6, pad=True, dtype=dtype, device=device), (10, 14)
+    op = FreeSpacePropagation((10, 14), 5e-4, 500e-9, 3e-6, pad=True, dtype=dtype, device=device)
+    return op, (10, 14)
 
 
 @register_linear_example("FreeSpacePropagation[fresnel]")

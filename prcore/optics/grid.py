@@ -16,7 +16,9 @@ def pixel_pair(pixel_size) -> tuple[float, float]:
     """Return ``(dy, dx)`` in metres from a scalar or a pair, validated."""
     if isinstance(pixel_size, (tuple, list)):
         if len(pixel_size) != 2:
-            raise ValueError(f"pixel_size: expected a number or a pair (dy, dx), got {pixel_size!r}")
+            raise ValueError(
+                f"pixel_size: expected a number or a pair (dy, dx), got {pixel_size!r}"
+            )
         dy, dx = pixel_size
     else:
         dy = dx = pixel_size

@@ -44,7 +44,8 @@ def _radial(n: int, m: int, rho: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def zernike(j: int, shape, *, radius: float | None = None, device=None, dtype=torch.float64) -> torch.Tensor:
+def zernike(j: int, shape, *, radius: float | None = None, device=None,
+            dtype=torch.float64) -> torch.Tensor:
     r"""Noll-normalised Zernike polynomial :math:`Z_j` sampled on a centred disk.
 
     .. math::
@@ -95,7 +96,8 @@ def zernike(j: int, shape, *, radius: float | None = None, device=None, dtype=to
     return torch.where(rho <= 1, rad * ang, torch.zeros_like(rho))
 
 
-def zernike_basis(n_modes: int, shape, *, start: int = 1, radius=None, device=None, dtype=torch.float64):
+def zernike_basis(n_modes: int, shape, *, start: int = 1, radius=None, device=None,
+                  dtype=torch.float64):
     """Stack of Zernike polynomials ``Z_start ... Z_{start+n_modes-1}``, shape ``(n_modes, H, W)``.
 
     >>> zernike_basis(3, (16, 16), start=2).shape
