@@ -178,7 +178,7 @@ class CodedDiffraction(LinearOperator):
         self.register_buffer("masks", masks)
 
     def row_norms_sq(self) -> torch.Tensor:
-        r""":math:`\|a_i\|^2 = \frac{1}{HW}\sum_j |d_l(j)|^2` for each measurement, ``(L, H, W)``."""
+        r""":math:`\|a_i\|^2 = \frac{1}{HW}\sum_j |d_l(j)|^2` per measurement, ``(L, H, W)``."""
         per_mask = (self.masks.abs() ** 2).mean(dim=(-2, -1), keepdim=True)
         return per_mask.expand(self.masks.shape)
 

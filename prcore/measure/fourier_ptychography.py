@@ -131,7 +131,7 @@ def circular_pupil(shape, *, na: float, wavelength: float, pixel_size, dtype=tor
 
 
 def synthetic_na(na_obj: float, na_illumination) -> float:
-    r"""Synthetic NA of Fourier ptychography, :math:`\mathrm{NA}_{obj} + \max_k \mathrm{NA}_{ill,k}`.
+    r"""Synthetic NA of FP, :math:`\mathrm{NA}_{obj} + \max_k \mathrm{NA}_{ill,k}`.
 
     >>> synthetic_na(0.1, torch.tensor([0.0, 0.15]))
     0.25

@@ -49,7 +49,8 @@ __all__ = [
 ]
 
 
-def raster_scan(object_shape, probe_shape, step: float, *, jitter: float = 0.0, rng=None) -> torch.Tensor:
+def raster_scan(object_shape, probe_shape, step: float, *, jitter: float = 0.0,
+                rng=None) -> torch.Tensor:
     r"""Integer top-left positions of a raster scan that covers the object, with optional jitter.
 
     Rows and columns of windows start at 0 and advance by ``step`` pixels until
@@ -134,7 +135,8 @@ def overlap_ratio(step: float, diameter: float, *, kind: str = "linear") -> floa
     ``kind="linear"`` is :math:`o = 1 - s/d` (Bunk et al. 2008); ``kind="area"`` is
     the fraction of the disk's area shared with its neighbour,
 
-    .. math:: o_A = \frac{2}{\pi}\left(\arccos\frac{s}{d} - \frac{s}{d}\sqrt{1-\frac{s^2}{d^2}}\right).
+    .. math:: o_A = \frac{2}{\pi}\left(\arccos\frac{s}{d}
+              - \frac{s}{d}\sqrt{1-\frac{s^2}{d^2}}\right).
 
     Both are 0 for ``step >= diameter``.
 
@@ -203,7 +205,7 @@ def circular_probe(shape, *, radius: float, pixel_size: float, wavelength: float
 
 
 def probe_diameter(probe: torch.Tensor, *, energy: float = 0.9) -> float:
-    r"""Diameter (pixels) of the disc about the intensity centroid that holds ``energy`` of the power.
+    r"""Diameter (pixels) of the disc about the intensity centroid holding ``energy`` of the power.
 
     This encircled-energy width is the :math:`d` of the overlap ratio
     :math:`1 - s/d`; for a mildly defocused pinhole it is close to the pinhole diameter.
@@ -245,8 +247,9 @@ def check_positions(positions, object_shape, window_shape, name: str = "position
     pos = positions.to(torch.int64)
     lo, hi_y, hi_x = int(pos.min()), int(pos[:, 0].max()), int(pos[:, 1].max())
     if lo < 0 or hi_y > H - h or hi_x > W - w:
-        raise ValueError(f"{name}: expected windows of {(h, w)} inside {(H, W)} (0 <= row <= {H - h}, "
-                         f"0 <= column <= {W - w}), got rows {int(pos[:, 0].min())}..{hi_y} and "
+        raise ValueError(f"{name}: expected windows of {(h, w)} inside {(H, W)} "
+                         f"(0 <= row <= {H - h}, 0 <= column <= {W - w}), "
+                         f"got rows {int(pos[:, 0].min())}..{hi_y} and "
                          f"columns {int(pos[:, 1].min())}..{hi_x}")
     return pos
 
@@ -290,7 +293,7 @@ def extract_patches(obj: torch.Tensor, positions: torch.Tensor, window_shape) ->
 
 
 def scatter_patches(patches: torch.Tensor, positions: torch.Tensor, object_shape) -> torch.Tensor:
-    r"""Adjoint of :func:`extract_patches`: add each window back at its position, :math:`\sum_k S_k^T p_k`.
+    r"""Adjoint of :func:`extract_patches`: add each window back, :math:`\sum_k S_k^T p_k`.
 
     Parameters
     ----------
@@ -335,7 +338,8 @@ def exit_waves(obj: torch.Tensor, probe: torch.Tensor, positions: torch.Tensor) 
     ``probe`` has shape ``(..., h, w)`` broadcastable with ``obj.shape[:-2]``.
 
     >>> o = torch.ones(4, 4, dtype=torch.complex64)
-    >>> exit_waves(o, 2 * torch.ones(2, 2, dtype=torch.complex64), torch.tensor([[0, 0], [2, 2]])).shape
+    >>> p = 2 * torch.ones(2, 2, dtype=torch.complex64)
+    >>> exit_waves(o, p, torch.tensor([[0, 0], [2, 2]])).shape
     torch.Size([2, 2, 2])
     """
     check_complex(obj, "obj")
@@ -345,7 +349,8 @@ def exit_waves(obj: torch.Tensor, probe: torch.Tensor, positions: torch.Tensor) 
     return probe.unsqueeze(-3) * patches
 
 
-def ptychography_intensity(obj: torch.Tensor, probe: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+def ptychography_intensity(obj: torch.Tensor, probe: torch.Tensor,
+                           positions: torch.Tensor) -> torch.Tensor:
     r"""Far-field ptychographic diffraction patterns.
 
     .. math:: I_k = \left|\mathcal{F}\{P \cdot O_{r_k}\}\right|^2
@@ -381,7 +386,8 @@ def ptychography_intensity(obj: torch.Tensor, probe: torch.Tensor, positions: to
     Examples
     --------
     >>> o = torch.ones(8, 8, dtype=torch.complex64)
-    >>> I = ptychography_intensity(o, torch.ones(4, 4, dtype=torch.complex64), raster_scan((8, 8), (4, 4), 2))
+    >>> p = torch.ones(4, 4, dtype=torch.complex64)
+    >>> I = ptychography_intensity(o, p, raster_scan((8, 8), (4, 4), 2))
     >>> I.shape, round(float(I[0, 0, 0]), 4)
     (torch.Size([9, 4, 4]), 16.0)
     """
@@ -389,7 +395,7 @@ def ptychography_intensity(obj: torch.Tensor, probe: torch.Tensor, positions: to
 
 
 class PtychographyLinear(LinearOperator):
-    r"""The linear part of ptychography for a fixed probe: :math:`O \mapsto \{\mathcal{F}(P\,S_k O)\}_k`.
+    r"""Linear part of ptychography (fixed probe), :math:`O \mapsto \{\mathcal{F}(P\,S_k O)\}_k`.
 
     ``A_adjoint`` is :math:`\sum_k S_k^T\, \bar P\, \mathcal{F}^{-1} y_k`.
 
@@ -401,7 +407,8 @@ class PtychographyLinear(LinearOperator):
 
     Examples
     --------
-    >>> op = PtychographyLinear(torch.ones(4, 4, dtype=torch.complex64), raster_scan((8, 8), (4, 4), 2), (8, 8))
+    >>> p = torch.ones(4, 4, dtype=torch.complex64)
+    >>> op = PtychographyLinear(p, raster_scan((8, 8), (4, 4), 2), (8, 8))
     >>> op.A(torch.ones(8, 8, dtype=torch.complex64)).shape
     torch.Size([9, 4, 4])
     """
@@ -417,7 +424,8 @@ class PtychographyLinear(LinearOperator):
     def A(self, x):  # noqa: N802
         check_complex(x, "x")
         if tuple(x.shape[-2:]) != self.object_shape:
-            raise ValueError(f"x: expected last dimensions {self.object_shape}, got {tuple(x.shape)}")
+            raise ValueError(f"x: expected last dimensions {self.object_shape}, "
+                             f"got {tuple(x.shape)}")
         patches = extract_patches(x, self.positions, self.probe.shape[-2:])
         return torch.fft.fft2(self.probe.to(x.dtype) * patches, norm="ortho")
 
@@ -427,13 +435,15 @@ class PtychographyLinear(LinearOperator):
         return scatter_patches(waves, self.positions, self.object_shape)
 
     def extra_repr(self):
-        return f"object_shape={self.object_shape}, probe_shape={tuple(self.probe.shape)}, K={len(self.positions)}"
+        return (f"object_shape={self.object_shape}, probe_shape={tuple(self.probe.shape)}, "
+                f"K={len(self.positions)}")
 
 
 class Ptychography(Operator):
-    """The nonlinear ptychographic measurement ``O -> |F(P S_k O)|^2``; see :func:`ptychography_intensity`.
+    """The nonlinear measurement ``O -> |F(P S_k O)|^2``; see :func:`ptychography_intensity`.
 
-    >>> op = Ptychography(torch.ones(4, 4, dtype=torch.complex64), raster_scan((8, 8), (4, 4), 4), (8, 8))
+    >>> p = torch.ones(4, 4, dtype=torch.complex64)
+    >>> op = Ptychography(p, raster_scan((8, 8), (4, 4), 4), (8, 8))
     >>> op(torch.ones(8, 8, dtype=torch.complex64)).shape
     torch.Size([4, 4, 4])
     """

@@ -198,7 +198,9 @@ def fp_recover(intensities: torch.Tensor, shifts: torch.Tensor, pupil: torch.Ten
 
 
 def grating_modulation(image: torch.Tensor, periods, *, pixel_size: float) -> torch.Tensor:
-    r"""Modulation depth of each band of a grating chart (:func:`~prcore.measure.fourier_ptychography.grating_chart`).
+    r"""Modulation depth of each band of a grating chart.
+
+    The chart is :func:`~prcore.measure.fourier_ptychography.grating_chart`.
 
     For band :math:`i` (rows split as in the chart) the modulation is the
     amplitude of the Fourier component at :math:`1/p_i` relative to the mean,

@@ -75,7 +75,8 @@ def modulus_error(model_amplitude: torch.Tensor, measured_amplitude: torch.Tenso
     return float(num / den)
 
 
-def register_shift(obj: torch.Tensor, reference: torch.Tensor, *, upsample: int = 20) -> tuple[float, float]:
+def register_shift(obj: torch.Tensor, reference: torch.Tensor, *,
+                   upsample: int = 20) -> tuple[float, float]:
     r"""Sub-pixel translation ``(dy, dx)`` (pixels) that best aligns ``obj`` with ``reference``.
 
     The peak of the cross-correlation :math:`\mathcal{F}^{-1}\{\hat O_{ref}\,\bar{\hat O}\}` is
@@ -100,7 +101,8 @@ def register_shift(obj: torch.Tensor, reference: torch.Tensor, *, upsample: int 
 
     Examples
     --------
-    >>> ref = torch.randn(32, 32, dtype=torch.complex128, generator=torch.Generator().manual_seed(0))
+    >>> g = torch.Generator().manual_seed(0)
+    >>> ref = torch.randn(32, 32, dtype=torch.complex128, generator=g)
     >>> dy, dx = register_shift(shift_image(ref, (-1.5, 2.25)), ref)
     >>> round(dy, 2), round(dx, 2)
     (1.5, -2.25)
@@ -111,13 +113,15 @@ def register_shift(obj: torch.Tensor, reference: torch.Tensor, *, upsample: int 
         raise ValueError(f"obj and reference: expected equal (H, W) shapes, got {tuple(obj.shape)} "
                          f"and {tuple(reference.shape)}")
     H, W = obj.shape
-    X = torch.fft.fft2(reference.to(torch.complex128)) * torch.fft.fft2(obj.to(torch.complex128)).conj()
+    X = (torch.fft.fft2(reference.to(torch.complex128))
+         * torch.fft.fft2(obj.to(torch.complex128)).conj())
     cc = torch.fft.ifft2(X).abs()
     i = int(cc.argmax())
     py, px = i // W, i % W
     py = py - H if py > H // 2 else py
     px = px - W if px > W // 2 else px
-    t = torch.arange(-1.5 * upsample, 1.5 * upsample + 1, dtype=torch.float64, device=obj.device) / upsample
+    t = torch.arange(-1.5 * upsample, 1.5 * upsample + 1, dtype=torch.float64,
+                     device=obj.device) / upsample
     fy = torch.fft.fftfreq(H, dtype=torch.float64, device=obj.device)
     fx = torch.fft.fftfreq(W, dtype=torch.float64, device=obj.device)
     Ey = torch.exp(2j * torch.pi * (py + t)[:, None] * fy[None, :])
@@ -144,7 +148,8 @@ def shift_image(obj: torch.Tensor, shift) -> torch.Tensor:
     return torch.fft.ifft2(torch.fft.fft2(obj) * ramp)
 
 
-def object_error(obj: torch.Tensor, reference: torch.Tensor, mask=None, *, align: bool = False) -> torch.Tensor:
+def object_error(obj: torch.Tensor, reference: torch.Tensor, mask=None, *,
+                 align: bool = False) -> torch.Tensor:
     r"""Relative error after the best complex scale :math:`c` (global phase *and* amplitude).
 
     .. math:: e = \min_{c \in \mathbb{C}} \frac{\|c\,O - O_{ref}\|}{\|O_{ref}\|}
@@ -186,7 +191,8 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
     each one the exit wave's Fourier modulus is replaced by :math:`\sqrt{I_k}` and
     the change is fed back with :func:`pie_update`:
 
-    .. math:: \psi' = \mathcal{F}^{-1}\Big\{\sqrt{I_k}\,\frac{\mathcal{F}\psi}{|\mathcal{F}\psi|}\Big\},\qquad
+    .. math:: \psi' = \mathcal{F}^{-1}\Big\{\sqrt{I_k}
+              \,\frac{\mathcal{F}\psi}{|\mathcal{F}\psi|}\Big\},\qquad
               \Delta\psi = \psi' - \psi.
 
     Parameters
@@ -245,7 +251,8 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
     >>> from prcore.measure.ptychography import circular_probe, ptychography_intensity, raster_scan
     >>> g = torch.Generator().manual_seed(0)
     >>> o = torch.exp(1j * torch.rand(24, 24, generator=g, dtype=torch.float64))
-    >>> p = circular_probe((8, 8), radius=3e-6, pixel_size=1e-6, wavelength=5e-7, dtype=torch.complex128)
+    >>> p = circular_probe((8, 8), radius=3e-6, pixel_size=1e-6, wavelength=5e-7,
+    ...                    dtype=torch.complex128)
     >>> pos = raster_scan((24, 24), (8, 8), 2)
     >>> (obj, probe), hist = epie(ptychography_intensity(o, p, pos), pos, (24, 24), p, n_iter=30,
     ...                           update_probe=False, rng=0)
@@ -260,7 +267,8 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
     check_finite(probe, "probe")
     K, h, w = intensities.shape
     if tuple(probe.shape) != (h, w):
-        raise ValueError(f"probe: expected shape {(h, w)} (the patterns' size), got {tuple(probe.shape)}")
+        raise ValueError(f"probe: expected shape {(h, w)} (the patterns' size), "
+                         f"got {tuple(probe.shape)}")
     H, W = check_shape_2d(object_shape, "object_shape")
     pos = check_positions(positions, (H, W), (h, w))
     if pos.shape[0] != K:

@@ -60,7 +60,7 @@ def _batch_sum(t, batch_ndim):
 
 
 def relative_error(x: torch.Tensor, reference: torch.Tensor, *, ndim: int = 1) -> torch.Tensor:
-    r"""Distance to the truth up to a global phase, :math:`\min_\phi \|e^{i\phi}x - x_*\| / \|x_*\|`.
+    r"""Distance up to a global phase, :math:`\min_\phi \|e^{i\phi}x - x_*\| / \|x_*\|`.
 
     Uses :func:`prcore.metrics.complex_rmse`. Returns shape ``x.shape[:-ndim]``.
 
@@ -161,9 +161,13 @@ def spectral_init(y: torch.Tensor, op: LinearOperator, x_shape, *, method: str =
         mean = _batch_sum(yb, batch_ndim) / m
         w = yb * (yb <= 9 * mean)
     elif method == "orthogonal":
-        norms = op.row_norms_sq().to(yb.dtype) if hasattr(op, "row_norms_sq") else torch.ones_like(yb)
+        if hasattr(op, "row_norms_sq"):
+            norms = op.row_norms_sq().to(yb.dtype)
+        else:
+            norms = torch.ones_like(yb)
         norms = norms.expand(yb.shape)
-        score = (yb / norms.clamp_min(torch.finfo(yb.dtype).tiny)).reshape(*yb.shape[:batch_ndim], -1)
+        score = yb / norms.clamp_min(torch.finfo(yb.dtype).tiny)
+        score = score.reshape(*yb.shape[:batch_ndim], -1)
         k = math.ceil(m / 6)
         thresh = score.topk(k, dim=-1).values[..., -1:]
         sel = (score >= thresh).reshape(yb.shape)
@@ -278,7 +282,8 @@ def wirtinger_flow(y: torch.Tensor, op: LinearOperator, x0: torch.Tensor, *, n_i
 
 
 def truncated_amplitude_flow(y: torch.Tensor, op: LinearOperator, x0: torch.Tensor, *,
-                             n_iter: int, mu: float | None = None, gamma: float = 0.7, ndim: int = 1,
+                             n_iter: int, mu: float | None = None, gamma: float = 0.7,
+                             ndim: int = 1,
                              callback: Callable | None = None, progress: bool = False):
     r"""Truncated amplitude flow (TAF): truncated gradient descent on the amplitude loss.
 

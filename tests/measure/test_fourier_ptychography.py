@@ -52,7 +52,8 @@ def test_fp_linear_adjoint_registered(device):
 
 def test_fp_intensity_unit_object_bright_and_dark_field():
     obj = torch.ones(32, 32, dtype=torch.complex128)
-    pupil = circular_pupil((8, 8), na=0.1, wavelength=500e-9, pixel_size=4e-6, dtype=torch.complex128)
+    pupil = circular_pupil((8, 8), na=0.1, wavelength=500e-9, pixel_size=4e-6,
+                           dtype=torch.complex128)
     I = fp_intensity(obj, pupil, torch.tensor([[0, 0], [1, 0], [0, 5]]))
     assert_close(I[0], torch.ones(8, 8, dtype=torch.float64))
     assert_close(I[1], torch.ones(8, 8, dtype=torch.float64))  # DC still inside the pupil
@@ -77,7 +78,8 @@ def test_fp_intensity_low_pass_removes_fine_grating():
     dx, lam = 0.5e-6, 500e-9
     periods = [64e-6 / 8, 64e-6 / 24]  # 8 um (passes NA 0.1), 2.67 um (does not)
     amp = grating_chart((128, 128), periods, pixel_size=dx).to(torch.complex128)
-    pupil = circular_pupil((32, 32), na=0.1, wavelength=lam, pixel_size=2e-6, dtype=torch.complex128)
+    pupil = circular_pupil((32, 32), na=0.1, wavelength=lam, pixel_size=2e-6,
+                           dtype=torch.complex128)
     img = fp_intensity(amp, pupil, torch.tensor([[0, 0]]))[0].sqrt()
     coarse, fine = img[4:12].std(dim=-1).mean(), img[20:28].std(dim=-1).mean()
     assert float(coarse) > 0.25 and float(fine) < 0.02  # residue: ringing from the band edge
@@ -85,7 +87,8 @@ def test_fp_intensity_low_pass_removes_fine_grating():
 
 def test_fp_batched_equals_loop():
     objs = torch.stack([_obj(seed=1), _obj(seed=2)])
-    pupil = circular_pupil((8, 8), na=0.1, wavelength=500e-9, pixel_size=4e-6, dtype=torch.complex128)
+    pupil = circular_pupil((8, 8), na=0.1, wavelength=500e-9, pixel_size=4e-6,
+                           dtype=torch.complex128)
     shifts = torch.tensor([[0, 0], [2, 2]])
     out = fp_fields(objs, pupil, shifts)
     for i in range(2):

@@ -74,7 +74,8 @@ def test_epie_callback_and_history_length():
     obj, probe, _, pos, _ = _setup(n=24, h=8)
     seen = []
     I = ptychography_intensity(obj, probe, pos)
-    _, hist = epie(I, pos, obj.shape, probe, n_iter=3, rng=0, callback=lambda it, o, p: seen.append(it))
+    _, hist = epie(I, pos, obj.shape, probe, n_iter=3, rng=0,
+                   callback=lambda it, o, p: seen.append(it))
     assert seen == [0, 1, 2] and len(hist["error"]) == 3
 
 

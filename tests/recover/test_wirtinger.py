@@ -8,6 +8,8 @@ from prcore.recover.wirtinger import (
     relative_error,
     spectral_init,
     success_rate,
+    success_vs_oversampling,
+    transition_ratio,
     truncated_amplitude_flow,
     wirtinger_flow,
 )
@@ -19,7 +21,8 @@ def _problem(ratio, complex=True, seed=0):
     g = torch.Generator().manual_seed(seed)
     dtype = torch.complex128 if complex else torch.float64
     x = torch.randn(T, N, dtype=dtype, generator=g)
-    op = GaussianMeasurement(gaussian_matrix(ratio * N, N, batch=(T,), rng=seed + 1, complex=complex))
+    op = GaussianMeasurement(gaussian_matrix(ratio * N, N, batch=(T,), rng=seed + 1,
+                                             complex=complex))
     return x, op, op.A(x).abs() ** 2
 
 
@@ -59,8 +62,8 @@ def test_truncated_amplitude_flow_recovers_complex_and_real():
 def test_flows_fail_when_measurements_are_too_few():
     """m = 2n complex measurements cannot determine a complex n-vector (needs ~4n)."""
     x, op, y = _problem(2)
-    z, _ = truncated_amplitude_flow(y, op, spectral_init(y, op, x.shape, method="orthogonal", rng=0),
-                                    n_iter=200)
+    x0 = spectral_init(y, op, x.shape, method="orthogonal", rng=0)
+    z, _ = truncated_amplitude_flow(y, op, x0, n_iter=200)
     assert success_rate(z, x) == 0.0
     assert float(relative_error(z, x).median()) > 0.3
 
@@ -78,7 +81,8 @@ def test_truncated_amplitude_flow_coded_diffraction_image():
 
 def test_relative_error_and_success_rate():
     x = torch.randn(3, 5, dtype=torch.complex128)
-    assert float(relative_error(x * torch.exp(torch.tensor(0.4j, dtype=torch.complex128)), x).max()) < 1e-12
+    c = torch.exp(torch.tensor(0.4j, dtype=torch.complex128))
+    assert float(relative_error(x * c, x).max()) < 1e-12
     assert success_rate(torch.stack([x[0], 2 * x[1], x[2]]), x) == pytest.approx(2 / 3)
 
 
@@ -92,3 +96,18 @@ def test_flows_reject_bad_input():
         spectral_init(y, lambda z: z, x.shape)
     with pytest.raises(ValueError, match="method"):
         spectral_init(y, op, x.shape, method="bogus")
+
+
+def test_success_vs_oversampling_is_seeded_and_separates_regimes():
+    a = success_vs_oversampling(8, [1, 8], trials=4, method="wf", n_iter=300, t0=50)
+    b = success_vs_oversampling(8, [1, 8], trials=4, method="wf", n_iter=300, t0=50)
+    assert a == b
+    assert a["rate"] == [0.0, 1.0] and a["median_error"][0] > 0.3
+    with pytest.raises(ValueError, match="method"):
+        success_vs_oversampling(8, [1], trials=1, method="hio", n_iter=1)
+
+
+def test_transition_ratio_interpolates():
+    assert transition_ratio([1, 2, 3], [0.0, 0.25, 0.75]) == pytest.approx(2.5)
+    assert transition_ratio([1, 2], [0.0, 0.1]) == float("inf")
+    assert transition_ratio([1, 2], [0.6, 1.0]) == 1.0
