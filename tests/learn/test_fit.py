@@ -182,8 +182,7 @@ _DDP_SCRIPT = textwrap.dedent("""
     flat = torch.cat([p.detach().flatten() for p in model.parameters()])
     gathered = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]
     dist.all_gather(gathered, flat)
-    out = {"rank": rank, "world": dist.get_world_size(), "batches": len(loader),
-           "wrapped_batches": None, "loss": hist["train_loss"],
+    out = {"rank": rank, "world": dist.get_world_size(), "loss": hist["train_loss"],
            "max_diff": float(max((g - flat).abs().max() for g in gathered)),
            "out_shape": list(model(x[:2]).shape)}
     with open(sys.argv[2] + f".{rank}.json", "w") as f:
