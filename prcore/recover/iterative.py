@@ -134,13 +134,27 @@ def _pair_mask(mask, dtype, shape):
     return mask.to(dtype).unsqueeze(-1).expand(*shape, 2).contiguous()
 
 
-def _fourier_project_(x, magnitude, tiny):
-    """``P_M x`` (a new tensor): FFT, rescale the modulus to ``magnitude`` in place, inverse FFT."""
-    X = torch.fft.fft2(x, norm="ortho")
-    sq = X.real.square()
-    sq.addcmul_(X.imag, X.imag)
-    X.mul_(sq.clamp_min_(tiny).rsqrt_().mul_(magnitude))
-    return torch.fft.ifft2(X, norm="ortho")
+class _FourierProjector:
+    """``P_M`` with preallocated buffers.
+
+    On CPU every fresh multi-megabyte tensor costs page faults comparable to an
+    FFT, so the iteration writes into the same two buffers. The returned field
+    is the ``P`` buffer: it is overwritten by the next call.
+    """
+
+    def __init__(self, magnitude, shape):
+        self.m = magnitude.expand(shape).contiguous()
+        self.tiny = torch.finfo(magnitude.dtype).tiny
+        self.scale = torch.empty_like(self.m)
+        self.X = torch.empty(shape, dtype=complex_dtype(magnitude.dtype), device=magnitude.device)
+        self.P = torch.empty_like(self.X)
+
+    def __call__(self, x):
+        X = torch.fft.fft2(x, norm="ortho", out=self.X)
+        sc = torch.mul(X.real, X.real, out=self.scale)
+        sc.addcmul_(X.imag, X.imag).clamp_min_(self.tiny).rsqrt_().mul_(self.m)  # m / |X|
+        X.mul_(sc)  # where X = 0 this stays 0
+        return torch.fft.ifft2(X, norm="ortho", out=self.P)
 
 
 def _sqnorm(v, nd=3):
@@ -194,7 +208,7 @@ def fourier_projection(x: torch.Tensor, magnitude: torch.Tensor) -> torch.Tensor
                          f"(the magnitude's), got {tuple(x.shape)}")
     check_same_device(("x", x), ("magnitude", magnitude))
     m = magnitude.to(x.real.dtype)
-    return _fourier_project_(x, m, torch.finfo(m.dtype).tiny)
+    return _FourierProjector(m, torch.broadcast_shapes(x.shape, m.shape))(x)
 
 
 def support_projection(x: torch.Tensor, support: torch.Tensor, *, real: bool = False,
@@ -290,7 +304,7 @@ def _setup(magnitude, support, x0, rng, real, nonnegative):
     if real or nonnegative:
         _rv(x)[..., 1].zero_()
     m_norm = torch.linalg.vector_norm(m, dim=(-2, -1))
-    return m.contiguous(), s.expand(shape), x, m_norm, torch.finfo(m.dtype).tiny
+    return _FourierProjector(m, shape), s.expand(shape), x.contiguous(), m_norm
 
 
 def _good_set(pr, s, nonnegative):
@@ -390,18 +404,18 @@ def gs(magnitude: torch.Tensor, amplitude: torch.Tensor, x0: torch.Tensor | None
         x = torch.polar(a, theta)
     else:
         x = _check_start(x0, m)
-    tiny = torch.finfo(m.dtype).tiny
     m_norm = torch.linalg.vector_norm(m, dim=(-2, -1))
+    project = _FourierProjector(m, shape)
+    tiny = torch.finfo(m.dtype).tiny
+    mod, diff = torch.empty_like(a), torch.empty_like(a)
 
     def step(x):
-        p = _fourier_project_(x, m, tiny)
-        pr = _rv(p)
-        sq = pr[..., 0].square()
-        sq.addcmul_(pr[..., 1], pr[..., 1])
-        inv = sq.clamp_min_(tiny).rsqrt()
-        e2 = sq.mul_(inv).sub_(a).square_().sum(dim=(-2, -1))  # sum (|p| - a)^2
-        p.mul_(inv.mul_(a))
-        return p, e2
+        p = project(x)
+        torch.mul(p.real, p.real, out=mod)
+        mod.addcmul_(p.imag, p.imag).sqrt_()  # |p|
+        e2 = _sqnorm(torch.sub(mod, a, out=diff), 2)
+        torch.div(a, mod.clamp_min_(tiny), out=mod)
+        return torch.mul(p, mod, out=x), e2  # a p / |p|
 
     x, errs = _run(step, x, n_iter, m_norm, callback, progress, "GS")
     return x, {"error": errs}
@@ -464,20 +478,24 @@ def er(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None =
     """
     _check_iterations(n_iter)
     real = real or nonnegative
-    m, s, x, m_norm, tiny = _setup(magnitude, support, x0, rng, real, nonnegative)
-    s2 = _pair_mask(s, m.dtype, s.shape)
+    project, s, x, m_norm = _setup(magnitude, support, x0, rng, real, nonnegative)
+    rdt = m_norm.dtype
+    o2 = _pair_mask(~s, rdt, s.shape)
+    q = torch.empty_like(o2)
 
     def step(x):
-        p = _fourier_project_(x, m, tiny)
+        p = project(x)
         pr = _rv(p)
         if not real:
-            new = pr * s2
-            return torch.view_as_complex(new), _sqnorm(pr - new)
+            torch.mul(pr, o2, out=q)  # the part of P_M x outside the support
+            e2 = _sqnorm(q)
+            torch.sub(pr, q, out=_rv(x))
+            return x, e2
         good = _good_set(pr, s, nonnegative)
-        e2 = _object_error(pr, _pair_mask(~good, m.dtype, good.shape), True)
+        e2 = _object_error(pr, _pair_mask(~good, rdt, good.shape), True)
         pr[..., 0].mul_(good)
         pr[..., 1].zero_()
-        return p, e2
+        return x.copy_(p), e2
 
     x, errs = _run(step, x, n_iter, m_norm, callback, progress, "ER")
     return x, {"error": errs}
@@ -536,28 +554,42 @@ def hio(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None 
     _check_iterations(n_iter)
     beta = _check_beta(beta)
     real = real or nonnegative
-    m, s, x, m_norm, tiny = _setup(magnitude, support, x0, rng, real, nonnegative)
-    o2 = _pair_mask(~s, m.dtype, s.shape)
-    last = {}
+    project, s, x, m_norm = _setup(magnitude, support, x0, rng, real, nonnegative)
+    rdt = m_norm.dtype
+    outside = ~s
+    if real:  # work on real parts only: x stays real, Re(P_M x) is used
+        out_f = outside.to(rdt)
+        bad_b, bad_f = torch.empty_like(outside), torch.empty_like(out_f)
+        q = torch.empty_like(out_f)
+    else:
+        o2 = _pair_mask(outside, rdt, s.shape)
+        q = torch.empty_like(o2)
 
     def step(x):
-        p = _fourier_project_(x, m, tiny)
+        p = project(x)
         pr, xr = _rv(p), _rv(x)
-        e_imag = 0.0
-        if real:  # use Re(P_M x); its imaginary part counts in the error
-            e_imag = _sqnorm(pr[..., 1], 2)
-            pr[..., 1].zero_()
-        bad2 = _pair_mask(~_good_set(pr, s, True), m.dtype, s.shape) if nonnegative else o2
-        q = pr * bad2  # P_M x where the constraints fail
-        e2 = _sqnorm(q) + e_imag
-        # x <- bad * x + p - (1 + beta) * bad * p   (= p on the good set, x - beta p elsewhere)
-        xr.mul_(bad2).add_(pr).add_(q, alpha=-(1.0 + beta))
-        last["p"], last["q"] = pr, q
+        if real:
+            pre, xre = pr[..., 0], xr[..., 0]
+            if nonnegative:  # constraints fail outside the support or where Re(P_M x) < 0
+                torch.lt(pre, 0, out=bad_b).logical_or_(outside)
+                bad = bad_f.copy_(bad_b)
+            else:
+                bad = out_f
+            torch.mul(pre, bad, out=q)
+            e2 = _sqnorm(q, 2) + _sqnorm(pr[..., 1], 2)  # the imaginary part violates realness
+            xre.mul_(bad).add_(pre).add_(q, alpha=-(1.0 + beta))
+            return x, e2
+        torch.mul(pr, o2, out=q)  # P_M x outside the support
+        e2 = _sqnorm(q)
+        # x <- out * x + p - (1 + beta) * out * p   (= p in the support, x - beta p outside)
+        xr.mul_(o2).add_(pr).add_(q, alpha=-(1.0 + beta))
         return x, e2
 
     x, errs = _run(step, x, n_iter, m_norm, callback, progress, "HIO")
-    est = torch.view_as_complex(last["p"] - last["q"])
-    return est, {"error": errs}
+    pr = _rv(project.P)  # P_S P_M x of the last iteration
+    if real:
+        return torch.complex(pr[..., 0] - q, torch.zeros_like(q)), {"error": errs}
+    return torch.view_as_complex(pr - q), {"error": errs}
 
 
 def raar(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None = None, *,
@@ -609,22 +641,24 @@ def raar(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None
     _check_iterations(n_iter)
     beta = _check_beta(beta)
     real = real or nonnegative
-    m, s, x, m_norm, tiny = _setup(magnitude, support, x0, rng, real, nonnegative)
-    s2 = _pair_mask(s, m.dtype, s.shape)
+    project, s, x, m_norm = _setup(magnitude, support, x0, rng, real, nonnegative)
+    rdt = m_norm.dtype
+    o2 = _pair_mask(~s, rdt, s.shape)
+    q = torch.empty_like(o2)
     last = {}
 
     def step(x):
-        p = _fourier_project_(x, m, tiny)
+        p = project(x)
         pr, xr = _rv(p), _rv(x)
         if not real:
-            q = pr * (1 - s2)
+            torch.mul(pr, o2, out=q)
             e2 = _sqnorm(q)
             # x <- p + beta * out * (x - 2 p)
-            new = xr.mul_(1 - s2).mul_(beta).add_(pr).add_(q, alpha=-2.0 * beta)
-            last["est"] = pr * s2
-            return torch.view_as_complex(new), e2
+            xr.mul_(o2).mul_(beta).add_(pr).add_(q, alpha=-2.0 * beta)
+            last["est"] = None
+            return x, e2
         good = _good_set(pr, s, nonnegative)
-        e2 = _object_error(pr, _pair_mask(~good, m.dtype, good.shape), True)
+        e2 = _object_error(pr, _pair_mask(~good, rdt, good.shape), True)
         refl = 2 * pr - xr  # R_M x
         ps = refl[..., 0].clamp_min(0) if nonnegative else refl[..., 0]
         ps = ps * s
@@ -638,6 +672,8 @@ def raar(magnitude: torch.Tensor, support: torch.Tensor, x0: torch.Tensor | None
         return torch.view_as_complex(new.contiguous()), e2
 
     x, errs = _run(step, x, n_iter, m_norm, callback, progress, "RAAR")
+    if last["est"] is None:  # complex object: P_S P_M x of the last iteration
+        return torch.view_as_complex(_rv(project.P) - q), {"error": errs}
     return torch.view_as_complex(last["est"].contiguous()), {"error": errs}
 
 
