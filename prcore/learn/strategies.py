@@ -252,6 +252,11 @@ def _unet(in_channels, width, depth, seed):
     return _seeded(UNet(in_channels, 1, depth=depth, width=width), seed)
 
 
+def _indexed(callback, i):
+    """``callback(i, k, field)`` as the ``callback(k, field)`` of a per-sample solver."""
+    return None if callback is None else (lambda k, u: callback(i, k, u))
+
+
 def _per_sample(run):
     """Predictor that calls ``run(hologram (H, W), index) -> phase (H, W)`` image by image."""
 
@@ -379,7 +384,8 @@ def physics_driven(train, operator, *, epochs: int, batch_size: int = 16, lr: fl
     return Strategy("trained physics-driven (tPD)", predict, t, "holograms only", False, net, hist)
 
 
-def fine_tuned(base: Strategy, operator, *, n_iter: int, lr: float = 1e-3) -> Strategy:
+def fine_tuned(base: Strategy, operator, *, n_iter: int, lr: float = 1e-3,
+               callback: Callable | None = None) -> Strategy:
     r"""Per-sample fine-tuning of a trained network through the physics (tPD + Eq. 3).
 
     .. math:: \hat\omega_x = \arg\min_\omega \|I_x - H(e^{i f_\omega(I_x)})\|_2^2,
@@ -398,6 +404,8 @@ def fine_tuned(base: Strategy, operator, *, n_iter: int, lr: float = 1e-3) -> St
         Adam steps per hologram.
     lr : float
         Adam learning rate.
+    callback : callable, optional
+        ``callback(i, k, field)`` after step ``k`` on hologram ``i`` of a call.
 
     Returns
     -------
@@ -431,7 +439,8 @@ def fine_tuned(base: Strategy, operator, *, n_iter: int, lr: float = 1e-3) -> St
     def run(h, i):
         net = copy.deepcopy(base.model).eval()
         dev = next(net.parameters()).device
-        u, _ = fit_untrained(net, h.to(dev), operator, n_iter=n_iter, lr=lr)
+        u, _ = fit_untrained(net, h.to(dev), operator, n_iter=n_iter, lr=lr,
+                             callback=_indexed(callback, i))
         return torch.angle(u).to(h.device)
 
     return Strategy(base.name + " + fine-tune", _per_sample(run), base.train_time, base.data,
@@ -439,7 +448,7 @@ def fine_tuned(base: Strategy, operator, *, n_iter: int, lr: float = 1e-3) -> St
 
 
 def untrained(operator, *, n_iter: int, lr: float = 1e-2, width: int = 8, depth: int = 3,
-              seed: int = 0) -> Strategy:
+              seed: int = 0, callback: Callable | None = None) -> Strategy:
     r"""Untrained physics-driven network (uPD, PhysenNet): a fresh U-Net fitted to each hologram.
 
     .. math:: \hat\omega = \arg\min_\omega \|I_x - H(e^{i f_\omega(I_x)})\|_2^2
@@ -457,6 +466,8 @@ def untrained(operator, *, n_iter: int, lr: float = 1e-2, width: int = 8, depth:
         U-Net size.
     seed : int
         Initial weights.
+    callback : callable, optional
+        ``callback(i, k, field)`` after step ``k`` on hologram ``i`` of a call.
 
     Returns
     -------
@@ -481,7 +492,8 @@ def untrained(operator, *, n_iter: int, lr: float = 1e-2, width: int = 8, depth:
 
     def run(h, i):
         net = _unet(1, width, depth, seed)
-        u, _ = fit_untrained(net, h, operator, n_iter=n_iter, lr=lr)
+        u, _ = fit_untrained(net, h, operator, n_iter=n_iter, lr=lr,
+                             callback=_indexed(callback, i))
         return torch.angle(u)
 
     return Strategy("untrained physics-driven (uPD)", _per_sample(run), 0.0, "none", True)
@@ -719,7 +731,7 @@ def generative_prior(train, operator, *, epochs: int, n_iter: int, lr: float = 5
 
 
 def unrolled(train, operator, *, epochs: int, n_stages: int = 5, width: int = 16,
-             n_layers: int = 3, step_size: float = 0.2, init: str = "phase",
+             n_layers: int = 3, step_size: float = 0.05, init: str = "phase",
              batch_size: int = 16, lr: float = 3e-3, seed: int = 0, device="cpu",
              cosine: bool = True, monitor: Callable | None = None) -> Strategy:
     r"""Physics-in-network: a K-stage unrolled gradient solver trained end to end.
