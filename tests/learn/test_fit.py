@@ -214,3 +214,14 @@ def test_fit_ddp_two_cpu_processes_synchronise_weights(tmp_path):
     # both ranks report the same (all-reduced) loss, and it decreased
     assert outs[0]["loss"] == outs[1]["loss"] and outs[0]["loss"][1] < outs[0]["loss"][0]
     assert load_checkpoint(tmp_path / "ckpt.pt")["epoch"] == 2
+
+
+def test_fit_plateau_scheduler_and_amp_request_on_cpu():
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    val = make_loader(_data(8, seed=2), batch_size=8, shuffle=False)
+    with pytest.warns(UserWarning, match="only on CUDA"):
+        hist = fit(model, make_loader(_data(), batch_size=8), nn.functional.mse_loss, opt, epochs=2,
+                   val_loader=val, scheduler=sched, amp=True, progress=False)
+    assert len(hist["val_loss"]) == 2 and all(v is not None for v in hist["val_loss"])
