@@ -1,22 +1,17 @@
-"""Seeded phantoms and (in later parts) datasets that simulate measurements on the fly."""
+"""Seeded phantoms (shipped images, procedural cells, Zernike surfaces) and torch Datasets
+that simulate in-line holograms on the fly."""
 
-from .phantoms import (
-    SKIMAGE_IMAGES,
-    cell_phantom,
-    complex_field,
-    digits,
-    gaussian_bumps,
-    image_phantom,
-    lfw_faces,
-    load_image,
-    normalize,
-    random_patches,
-    resize,
-    zernike_surface,
-)
+# Every public name of the submodules is re-exported here (each submodule defines __all__).
+from . import datasets as _datasets
+from . import phantoms as _phantoms
+from .datasets import *  # noqa: E402,F401,F403
+from .phantoms import *  # noqa: E402,F401,F403
 
 __all__ = [
-    "SKIMAGE_IMAGES", "cell_phantom", "complex_field", "digits", "gaussian_bumps",
-    "image_phantom", "lfw_faces", "load_image", "normalize", "random_patches", "resize",
-    "zernike_surface",
+    *_phantoms.__all__,
+    *_datasets.__all__,
 ]
+
+if len(set(__all__)) != len(__all__):  # a name exported twice would silently shadow another
+    _dup = sorted({n for n in __all__ if __all__.count(n) > 1})
+    raise ImportError(f"{__name__}: duplicate public names {_dup}")
