@@ -64,3 +64,9 @@ def test_coded_rejects_bad_input():
         CodedDiffraction(torch.ones(4, 4, dtype=torch.complex128))
     with pytest.raises(ValueError, match="last dimensions"):
         CodedDiffraction(coded_masks(2, (4, 4), rng=0)).A(torch.ones(5, 4, dtype=torch.complex128))
+
+
+def test_coded_diffraction_intensity_gradcheck():
+    op = CodedDiffraction(coded_masks(2, (4, 4), rng=0))
+    x = torch.randn(4, 4, dtype=torch.complex128).requires_grad_()
+    assert torch.autograd.gradcheck(lambda z: op.A(z).abs() ** 2, (x,))

@@ -106,3 +106,11 @@ def test_fp_rejects_bad_input():
         led_array(0, pitch=1e-3, height=1e-2, wavelength=5e-7)
     with pytest.raises(ValueError, match="contrast"):
         grating_chart((8, 8), [4e-6], pixel_size=1e-6, contrast=0.7)
+
+
+def test_fp_intensity_gradcheck():
+    g = torch.Generator().manual_seed(5)
+    obj = torch.randn(8, 8, dtype=torch.complex128, generator=g).requires_grad_()
+    pupil = torch.randn(4, 4, dtype=torch.complex128, generator=g).requires_grad_()
+    shifts = torch.tensor([[0, 0], [1, -1]])
+    assert torch.autograd.gradcheck(lambda o, p: fp_intensity(o, p, shifts), (obj, pupil))

@@ -156,3 +156,10 @@ def test_circular_probe_defocus_spreads_but_keeps_power():
 def test_probe_diameter_rejects_zero_probe():
     with pytest.raises(ValueError, match="non-zero"):
         probe_diameter(torch.zeros(4, 4, dtype=torch.complex64))
+
+
+def test_ptychography_intensity_gradcheck():
+    obj = _random_field((6, 6), 10).requires_grad_()
+    probe = _random_field((3, 3), 11).requires_grad_()
+    pos = raster_scan((6, 6), (3, 3), 2)
+    assert torch.autograd.gradcheck(lambda o, p: ptychography_intensity(o, p, pos), (obj, probe))
