@@ -354,7 +354,8 @@ def gs(magnitude: torch.Tensor, amplitude: torch.Tensor, x0: torch.Tensor | None
     callback : callable ``(k, x, error)``, optional
         Called after iteration ``k`` with the new iterate :math:`x_{k+1}` (for
         HIO and RAAR it differs from the estimate :math:`P_S P_M x`) and the
-        0-d error tensor.
+        error tensor; ``x`` is a work buffer that the next iteration
+        overwrites, so clone it to keep it.
     progress : bool
         Show a tqdm progress bar.
 
