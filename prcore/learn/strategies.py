@@ -236,11 +236,11 @@ class _UnrolledPhase(nn.Module):
         super().__init__()
         self.solver, self.operator, self.init = solver, operator, init
 
-    def forward(self, holograms):
+    def forward(self, holograms, return_all: bool = False):
         u = backpropagate(holograms, self.operator)
         if self.init == "phase":
             u = torch.polar(torch.ones_like(u.real), torch.angle(u))
-        return self.solver(holograms, u)
+        return self.solver(holograms, u, return_all=return_all)
 
 
 def _field_loss(field, phase):
@@ -762,7 +762,9 @@ def unrolled(train, operator, *, epochs: int, n_stages: int = 5, width: int = 16
     Returns
     -------
     Strategy
-        ``data="paired"``; ``model`` is the :class:`UnrolledSolver`.
+        ``data="paired"``; ``model(holograms, return_all=True)`` returns the final
+        field and the list of the K + 1 iterates (complex ``(B, 1, H, W)``),
+        ``model.solver`` is the :class:`UnrolledSolver`.
 
     References
     ----------
@@ -777,7 +779,7 @@ def unrolled(train, operator, *, epochs: int, n_stages: int = 5, width: int = 16
     >>> op = IntensityMeasurement(FreeSpacePropagation((8, 8), 1e-4, 500e-9, 2e-6))
     >>> data = TensorDataset(torch.rand(4, 1, 8, 8), torch.rand(4, 1, 8, 8))
     >>> s = unrolled(data, op, epochs=1, n_stages=2, width=2)
-    >>> s(torch.rand(2, 1, 8, 8)).shape, s.model.n_stages
+    >>> s(torch.rand(2, 1, 8, 8)).shape, s.model.solver.n_stages
     (torch.Size([2, 1, 8, 8]), 2)
     """
     _check_operator(operator)
@@ -796,7 +798,7 @@ def unrolled(train, operator, *, epochs: int, n_stages: int = 5, width: int = 16
                      batch_size=batch_size, lr=lr, seed=seed, device=device, cosine=cosine,
                      monitor=monitor, predictor=predict_phase)
     return Strategy(f"unrolled solver (K = {n_stages})", predict_phase, t, "paired", False,
-                    solver, hist)
+                    model, hist)
 
 
 def iterative(operator, *, n_iter: int) -> Strategy:
