@@ -24,6 +24,8 @@ solver returns ``(result, history)`` where ``history["loss"][k]`` is the data
 misfit :math:`\tfrac12\|H(\cdot) - I_x\|^2` (sum over pixels, mean over the
 batch) *before* step ``k`` and ``history["time"]`` the wall-clock seconds of
 the loop. Results are detached; devices and dtypes follow the measurement.
+The iterative solvers treat a batch ``(N, H, W)`` as N independent problems
+(each image takes the step it would take alone).
 """
 
 from __future__ import annotations
@@ -454,10 +456,15 @@ def _check_iterate(x0, measurement, to_field, forward):
 
 
 def _data_value_and_grad(x, measurement, forward, to_field):
-    """``(f(x), grad f(x))`` of the data term through autograd (never touches module .grad)."""
+    """``(f(x), grad f(x))`` of the data term through autograd (never touches module .grad).
+
+    The gradient is that of the *sum* over the batch, so each image of a batch
+    takes the same step as it would alone; the returned value is the batch mean.
+    """
     x = x.detach().requires_grad_(True)
     loss = data_misfit(forward(to_field(x)), measurement)
-    (grad,) = torch.autograd.grad(loss, [x])
+    n_images = max(1, measurement[..., 0, 0].numel())
+    (grad,) = torch.autograd.grad(loss * n_images, [x])
     return loss.detach(), grad
 
 
@@ -741,13 +748,14 @@ def latent_search(
             )
         return x
 
+    n_images = max(1, measurement[..., 0, 0].numel())
     z = z0.detach().clone().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     history = {"loss": []}
     t0 = time.perf_counter()
     for k in tqdm(range(n_iter), disable=not progress, desc="latent_search"):
         loss = data_misfit(forward(to_field(render(z))), measurement)
-        (grad,) = torch.autograd.grad(loss, [z])
+        (grad,) = torch.autograd.grad(loss * n_images, [z])  # per-image gradients
         opt.zero_grad(set_to_none=True)
         z.grad = grad
         opt.step()

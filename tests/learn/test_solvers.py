@@ -105,6 +105,23 @@ def test_gradient_descent_reduces_misfit(device):
     assert float(phase_rmse(x, phase)) < 0.5 * float(phase_rmse(torch.zeros_like(phase), phase))
 
 
+@pytest.mark.parametrize("solver", ["gd", "red", "gs"])
+def test_solvers_batched_equals_loop(solver):
+    phase, prop, forward, _ = _problem()
+    phases = torch.stack([phase, 0.5 * phase.flip(-1), phase.T])
+    holos = forward(phase_to_field(phases))
+
+    def run(y):
+        x0 = torch.zeros_like(y)
+        if solver == "gd":
+            return gradient_descent(y, forward, x0, n_iter=10, step=0.2)[0]
+        if solver == "red":
+            return red(y, forward, _gaussian_blur, x0, n_iter=10, step=0.2, lam=1.0)[0]
+        return gerchberg_saxton_inline(y, prop, n_iter=10)[0]
+
+    torch.testing.assert_close(run(holos), torch.stack([run(h) for h in holos]))
+
+
 def test_gerchberg_saxton_inline_reduces_misfit():
     phase, prop, _, holo = _problem()
     u, hist = gerchberg_saxton_inline(holo, prop, n_iter=40)
