@@ -12,7 +12,11 @@ machines drift by tens of percent, the ratios much less. Candidates:
 * ``nrefocus``   ``nrefocus.refocus`` (numpy, complex128) on the same field, when installed
 
 The last line states whether the cached operator meets the target
-(<= 1.3x the FFT pair at 1024^2). Whole run: well under two minutes.
+(<= 1.3x the FFT pair at 1024^2). Whole run: well under two minutes (each size
+stops after a time budget). Timing runs on one thread by default: on a shared
+2-core machine two OpenMP threads per process make every extra kernel launch
+(here: the multiply) cost a scheduler wait, so the ratios then measure the load
+rather than the code; ``--threads 0`` keeps torch's own thread count.
 """
 
 from __future__ import annotations
@@ -95,11 +99,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024, 2048])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch intra-op threads (default: torch's choice); 1 is steadier "
-                             "on a shared, oversubscribed machine")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads (default 1: steady ratios on a shared, "
+                             "oversubscribed CPU; 0 keeps torch's own choice)")
     args = parser.parse_args(argv)
-    if args.threads:
+    if args.threads > 0:
         torch.set_num_threads(args.threads)
     nrefocus = _nrefocus() if args.device == "cpu" else None
     print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, "
