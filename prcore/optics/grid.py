@@ -140,8 +140,12 @@ def critical_distance(shape, pixel_size, wavelength) -> float:
 
     >>> critical_distance((100, 200), 1e-6, 1e-6)
     0.0001
+    >>> critical_distance((1, 200), 1e-6, 1e-6)  # 1-D field: only the long axis counts
+    0.0002
     """
     h, w = check_shape_2d(shape)
     dy, dx = pixel_pair(pixel_size)
     check_positive(wavelength, "wavelength", "m")
-    return min(h * dy**2, w * dx**2) / wavelength
+    # an axis of length 1 carries no diffraction (a 1-D field), so it sets no limit
+    per_axis = [n * d**2 for n, d in ((h, dy), (w, dx)) if n > 1] or [max(h * dy**2, w * dx**2)]
+    return min(per_axis) / wavelength

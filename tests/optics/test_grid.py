@@ -94,3 +94,9 @@ def test_pixel_pair_accepts_scalar_and_pair():
 def test_grid_rejects_bad_input(fn, exc, name):
     with pytest.raises(exc, match=rf"^{name}\b"):
         fn()
+
+
+def test_critical_distance_ignores_singleton_axis():
+    """A (1, W) field is 1-D: its critical distance is W dx^2 / lambda, not dx^2 / lambda."""
+    assert critical_distance((1, 256), 2e-6, 500e-9) == pytest.approx(256 * 4e-12 / 500e-9)
+    assert critical_distance((256, 1), 2e-6, 500e-9) == pytest.approx(256 * 4e-12 / 500e-9)
