@@ -133,7 +133,7 @@ def check_nonnegative_tensor(x: torch.Tensor, name: str, atol: float = 0.0) -> t
     """Raise unless a real tensor (e.g. an intensity) is >= -atol everywhere."""
     check_real(x, name)
     check_finite(x, name)
-    lo = float(x.min()) if x.numel() else 0.0
+    lo = float(x.detach().min()) if x.numel() else 0.0
     if lo < -atol:
         raise ValueError(f"{name}: expected non-negative values (an intensity), got min {lo:.3g}")
     return x
