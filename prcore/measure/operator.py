@@ -75,8 +75,14 @@ def register_linear_example(name: str):
     """
 
     def deco(factory):
-        if name in _LINEAR_EXAMPLES:
-            raise ValueError(f"register_linear_example: {name!r} is already registered")
+        prev = _LINEAR_EXAMPLES.get(name)
+        # a module imported twice (e.g. doctests under --import-mode=importlib) re-registers the
+        # same factory; only a different factory under the same name is a mistake
+        same = prev is not None and (prev.__module__, prev.__qualname__) == (
+            factory.__module__, factory.__qualname__)
+        if prev is not None and not same:
+            raise ValueError(f"register_linear_example: {name!r} is already registered "
+                             f"by {prev.__module__}.{prev.__qualname__}")
         _LINEAR_EXAMPLES[name] = factory
         return factory
 
