@@ -491,7 +491,7 @@ def untrained(operator, *, n_iter: int, lr: float = 1e-2, width: int = 8, depth:
     _positive_int(n_iter, "n_iter")
 
     def run(h, i):
-        net = _unet(1, width, depth, seed)
+        net = _unet(1, width, depth, seed).to(h.device)
         u, _ = fit_untrained(net, h, operator, n_iter=n_iter, lr=lr,
                              callback=_indexed(callback, i))
         return torch.angle(u)
@@ -522,7 +522,7 @@ def deep_image_prior(operator, *, n_iter: int, lr: float = 1e-2, width: int = 8,
     _positive_int(n_iter, "n_iter")
 
     def run(h, i):
-        net = _unet(1, width, depth, seed)
+        net = _unet(1, width, depth, seed).to(h.device)
         u, _ = fit_untrained(net, h, operator, n_iter=n_iter, lr=lr, input="noise", rng=seed)
         return torch.angle(u)
 
