@@ -21,15 +21,6 @@ from prcore.measure.ptychography import (
 from prcore.testing import assert_adjoint, assert_close
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These problems are tiny: on a shared CPU, intra-op threads only add overhead."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _random_field(shape, seed=0, dtype=torch.complex128, device="cpu"):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(shape, dtype=dtype, generator=g).to(device)

@@ -18,16 +18,6 @@ from prcore.recover.fourier_ptychography import (
 )
 from prcore.recover.ptychography import object_error
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These problems are tiny: on a shared CPU, intra-op threads only add overhead."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 LAM, DX, N, n = 500e-9, 0.5e-6, 64, 16
 PERIODS = [N * DX / c for c in (4, 8, 12)]  # 8 um, 4 um, 2.67 um
 

@@ -20,15 +20,6 @@ from prcore.recover.iterative import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These FFTs are tiny: with several threads, synchronisation dominates on a busy CPU."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _rand(shape, seed=0, dtype=torch.complex128, device="cpu"):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(shape, dtype=dtype, generator=g).to(device)

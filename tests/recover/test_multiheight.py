@@ -10,14 +10,6 @@ from prcore.recover.multiheight import multi_height
 WL, PX = 532e-9, 2e-6
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These FFTs are tiny: with several threads, synchronisation dominates on a busy CPU."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def _phase_object(n=64, device="cpu"):
     y, x = torch.meshgrid(torch.arange(n, dtype=torch.float64),

@@ -19,15 +19,6 @@ from prcore.recover.ptychography import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These problems are tiny: on a shared CPU, intra-op threads only add overhead."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _object(n, seed=0):
     g = torch.Generator().manual_seed(seed)
     smooth = torch.nn.functional.avg_pool2d(torch.rand(1, 1, n + 2, n + 2, generator=g,

@@ -14,16 +14,6 @@ from prcore.recover.wirtinger import (
     wirtinger_flow,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These problems are tiny: on a shared CPU, intra-op threads only add overhead."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 N, T = 16, 8
 
 
