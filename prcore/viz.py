@@ -25,7 +25,9 @@ def complex_to_rgb(field, *, amplitude_scale: float | None = None) -> np.ndarray
         raise TypeError(f"field: expected a complex array, got dtype {u.dtype}")
     amp = np.abs(u)
     scale = amplitude_scale or (amp.max() if amp.max() > 0 else 1.0)
-    hsv = np.stack([(np.angle(u) + math.pi) / (2 * math.pi), np.ones_like(amp), np.clip(amp / scale, 0, 1)], -1)
+    hsv = np.stack(
+        [(np.angle(u) + math.pi) / (2 * math.pi), np.ones_like(amp), np.clip(amp / scale, 0, 1)], -1
+    )
     return hsv_to_rgb(hsv)
 
 
@@ -35,17 +37,35 @@ def _extent(shape, pixel_size, unit):
     scale = {"m": 1.0, "mm": 1e3, "um": 1e6}[unit]
     dy, dx = (pixel_size, pixel_size) if np.isscalar(pixel_size) else pixel_size
     h, w = shape
-    return [-w / 2 * dx * scale, w / 2 * dx * scale, h / 2 * dy * scale, -h / 2 * dy * scale], unit.replace("um", "µm")
+    return [
+        -w / 2 * dx * scale,
+        w / 2 * dx * scale,
+        h / 2 * dy * scale,
+        -h / 2 * dy * scale,
+    ], unit.replace("um", "µm")
 
 
-def show(image, ax=None, *, title=None, cmap="gray", colorbar=True, pixel_size=None, unit="um",
-         vmin=None, vmax=None, label=None):
+def show(
+    image,
+    ax=None,
+    *,
+    title=None,
+    cmap="gray",
+    colorbar=True,
+    pixel_size=None,
+    unit="um",
+    vmin=None,
+    vmax=None,
+    label=None,
+):
     """Show a real 2-D image (tensor or array) with an optional colorbar; returns the axes."""
     import matplotlib.pyplot as plt
 
     img = to_numpy(image)
     if img.ndim != 2 or np.iscomplexobj(img):
-        raise ValueError(f"image: expected a real 2-D image, got shape {img.shape} and dtype {img.dtype}")
+        raise ValueError(
+            f"image: expected a real 2-D image, got shape {img.shape} and dtype {img.dtype}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     extent, axis_unit = _extent(img.shape, pixel_size, unit)
@@ -64,21 +84,37 @@ def show(image, ax=None, *, title=None, cmap="gray", colorbar=True, pixel_size=N
     return ax
 
 
-def show_field(field, ax=None, *, kind: str = "phase", title=None, pixel_size=None, unit="um", colorbar=True):
+def show_field(
+    field, ax=None, *, kind: str = "phase", title=None, pixel_size=None, unit="um", colorbar=True
+):
     """Show a complex field as ``"amplitude"``, ``"phase"`` (twilight colormap, radians),
     ``"intensity"`` or ``"complex"`` (hue/brightness)."""
     import matplotlib.pyplot as plt
 
     u = to_numpy(field)
     if u.ndim != 2 or not np.iscomplexobj(u):
-        raise ValueError(f"field: expected a complex 2-D field, got shape {u.shape} and dtype {u.dtype}")
+        raise ValueError(
+            f"field: expected a complex 2-D field, got shape {u.shape} and dtype {u.dtype}"
+        )
     if kind == "amplitude":
         return show(np.abs(u), ax, title=title, pixel_size=pixel_size, unit=unit, colorbar=colorbar)
     if kind == "intensity":
-        return show(np.abs(u) ** 2, ax, title=title, pixel_size=pixel_size, unit=unit, colorbar=colorbar)
+        return show(
+            np.abs(u) ** 2, ax, title=title, pixel_size=pixel_size, unit=unit, colorbar=colorbar
+        )
     if kind == "phase":
-        return show(np.angle(u), ax, title=title, cmap="twilight", pixel_size=pixel_size, unit=unit,
-                    vmin=-math.pi, vmax=math.pi, colorbar=colorbar, label="rad")
+        return show(
+            np.angle(u),
+            ax,
+            title=title,
+            cmap="twilight",
+            pixel_size=pixel_size,
+            unit=unit,
+            vmin=-math.pi,
+            vmax=math.pi,
+            colorbar=colorbar,
+            label="rad",
+        )
     if kind == "complex":
         if ax is None:
             _, ax = plt.subplots(figsize=(4, 4))
@@ -93,8 +129,16 @@ def show_field(field, ax=None, *, kind: str = "phase", title=None, pixel_size=No
     raise ValueError(f"kind: expected 'amplitude', 'phase', 'intensity' or 'complex', got {kind!r}")
 
 
-def compare(images: dict, *, ncols: int | None = None, cmap="gray", size: float = 3.0, suptitle=None,
-            colorbar=True, shared_range: bool = False):
+def compare(
+    images: dict,
+    *,
+    ncols: int | None = None,
+    cmap="gray",
+    size: float = 3.0,
+    suptitle=None,
+    colorbar=True,
+    shared_range: bool = False,
+):
     """A grid of titled real images (``{title: image}``); returns the figure.
 
     Complex entries are shown as their phase. With ``shared_range`` all panels
@@ -122,19 +166,23 @@ def compare(images: dict, *, ncols: int | None = None, cmap="gray", size: float 
     return fig
 
 
-def animate_frames(frames, labels, *, cmap="gray", title="", size=4.0, vmin=None, vmax=None, interval=400):
+def animate_frames(
+    frames, labels, *, cmap="gray", title="", size=4.0, vmin=None, vmax=None, interval=400
+):
     """A kernel-free slider: precomputed frames as a self-contained JS/HTML animation.
 
     Returns an ``IPython.display.HTML`` object (matplotlib's ``to_jshtml``) whose
     slider and buttons work in a static page without a kernel.
     """
     import matplotlib.pyplot as plt
-    from matplotlib import animation
     from IPython.display import HTML
+    from matplotlib import animation
 
     arrs = [to_numpy(f) for f in frames]
     if len(arrs) == 0 or len(arrs) != len(labels):
-        raise ValueError(f"frames/labels: expected equal, non-zero lengths, got {len(arrs)} and {len(labels)}")
+        raise ValueError(
+            f"frames/labels: expected equal, non-zero lengths, got {len(arrs)} and {len(labels)}"
+        )
     vmin = min(float(a.min()) for a in arrs) if vmin is None else vmin
     vmax = max(float(a.max()) for a in arrs) if vmax is None else vmax
     fig, ax = plt.subplots(figsize=(size, size))
