@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,8 +64,27 @@ def is_notebook(path: Path) -> bool:
     return path.read_text().startswith("---") and "format_name: myst" in head
 
 
+_MD_LINK = re.compile(r"\]\((?!https?:)([^)\s#]+)\.md(#[^)\s]*)?\)")
+
+
+def rewrite_links(text: str, src_dir: Path) -> str:
+    """Point relative links ``[..](x.md)`` at ``x.ipynb`` when ``x.md`` is a chapter notebook.
+
+    Chapters link to each other by their source names; in the executed tree a
+    notebook chapter exists only as ``.ipynb``.
+    """
+
+    def repl(m):
+        target = (src_dir / (m.group(1) + ".md")).resolve()
+        if target.exists() and is_notebook(target):
+            return f"]({m.group(1)}.ipynb{m.group(2) or ''})"
+        return m.group(0)
+
+    return _MD_LINK.sub(repl, text)
+
+
 def chapter_id(entry: str) -> str:
-    return entry[len("book/"):] if entry.startswith("book/") else entry
+    return entry[len("book/") :] if entry.startswith("book/") else entry
 
 
 def claims_file(entry: str) -> Path:
@@ -73,7 +93,8 @@ def claims_file(entry: str) -> Path:
 
 def prcore_hash() -> str:
     h = hashlib.sha256()
-    for p in sorted((ROOT / "prcore").rglob("*.py")):
+    # the package and this tool (its post-processing shapes the executed notebooks)
+    for p in [*sorted((ROOT / "prcore").rglob("*.py")), Path(__file__).resolve()]:
         h.update(str(p.relative_to(ROOT)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()
@@ -112,16 +133,24 @@ def banner(params: dict) -> str:
     )
 
 
-def postprocess(out_path: Path, params: dict, key: str, seconds: float) -> None:
+def postprocess(out_path: Path, src_dir: Path, params: dict, key: str, seconds: float) -> None:
     import nbformat
 
     nb = nbformat.read(out_path, as_version=4)
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = rewrite_links(cell.source, src_dir)
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
-    first_title = next((i for i, c in enumerate(nb.cells)
-                        if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), -1)
+    first_title = next(
+        (
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")
+        ),
+        -1,
+    )
     note = nbformat.v4.new_markdown_cell(banner(params))
     note.metadata["tags"] = ["profile-banner"]
     nb.cells.insert(first_title + 1, note)
@@ -142,7 +171,9 @@ def cached(out_path: Path, key: str, entry: str) -> bool:
     return ok
 
 
-def execute_one(entry: str, params: dict, force: bool, code_hash: str, threads: int = 0) -> tuple[str, float]:
+def execute_one(
+    entry: str, params: dict, force: bool, code_hash: str, threads: int = 0
+) -> tuple[str, float]:
     import jupytext
     import papermill
 
@@ -153,17 +184,27 @@ def execute_one(entry: str, params: dict, force: bool, code_hash: str, threads: 
     if not force and cached(out_path, key, entry):
         return "cached", 0.0
     claims_file(entry).unlink(missing_ok=True)
-    env = {"PRCORE_CHAPTER": chapter_id(entry), "PRCORE_PROFILE": str(params["PROFILE"]),
-           "PRCORE_CLAIMS_DIR": str(CLAIMS), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env = {
+        "PRCORE_CHAPTER": chapter_id(entry),
+        "PRCORE_PROFILE": str(params["PROFILE"]),
+        "PRCORE_CLAIMS_DIR": str(CLAIMS),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     os.environ.update(env)
     nb = jupytext.read(src)
     t0 = time.perf_counter()
     try:
-        papermill.execute_notebook(nb, str(out_path), parameters=params, cwd=str(src.parent),
-                                   kernel_name="python3", progress_bar=False,
-                                   execution_timeout=CELL_TIMEOUT_S)
+        papermill.execute_notebook(
+            nb,
+            str(out_path),
+            parameters=params,
+            cwd=str(src.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=CELL_TIMEOUT_S,
+        )
     except Exception as exc:  # papermill writes the failing notebook; report and go on
         if out_path.exists():
             data = json.loads(out_path.read_text())
@@ -172,7 +213,7 @@ def execute_one(entry: str, params: dict, force: bool, code_hash: str, threads: 
         msg = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else ""
         return f"FAILED: {type(exc).__name__}: {msg}", time.perf_counter() - t0
     seconds = time.perf_counter() - t0
-    postprocess(out_path, params, key, seconds)
+    postprocess(out_path, src.parent, params, key, seconds)
     return "executed", seconds
 
 
@@ -202,7 +243,12 @@ def copy_static(entries) -> None:
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(ROOT / name, EXEC / name)
     for p in (ROOT / "book").rglob("*"):
-        if p.is_dir() or p.suffix == ".md" or "_build" in p.parts or ".ipynb_checkpoints" in p.parts:
+        if (
+            p.is_dir()
+            or p.suffix == ".md"
+            or "_build" in p.parts
+            or ".ipynb_checkpoints" in p.parts
+        ):
             continue
         dest = EXEC / p.relative_to(ROOT)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -215,7 +261,7 @@ def copy_static(entries) -> None:
         else:
             ipynb.unlink(missing_ok=True)
             md.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, md)
+            md.write_text(rewrite_links(src.read_text(), src.parent))
 
 
 def parse_params(pairs, profile) -> dict:
@@ -266,7 +312,10 @@ def cmd_execute(args) -> int:
     print(f"executed {len(notebooks)} notebooks in {time.perf_counter() - total:.1f} s", flush=True)
     rc = gather_claims(entries, require_all=not args.only)
     if failures:
-        print(f"chapters failed: {failures} (see the executed notebooks under {EXEC})", file=sys.stderr)
+        print(
+            f"chapters failed: {failures} (see the executed notebooks under {EXEC})",
+            file=sys.stderr,
+        )
         return 1
     return rc
 
@@ -281,7 +330,10 @@ def gather_claims(entries, require_all: bool) -> int:
     silent = [e for e in chapters if not claims_file(e).exists()] if require_all else []
     print(f"claims: {len(rows)} recorded, {len(failed)} failed -> {BUILD / 'claims.json'}")
     for r in failed:
-        print(f"  FAILED claim [{r['chapter']}] {r['claim']}: {r['measured']} vs {r['target']}", file=sys.stderr)
+        print(
+            f"  FAILED claim [{r['chapter']}] {r['claim']}: {r['measured']} vs {r['target']}",
+            file=sys.stderr,
+        )
     if silent:
         print(f"chapters that recorded no claim: {silent}", file=sys.stderr)
     return 1 if failed or silent else 0
@@ -289,13 +341,27 @@ def gather_claims(entries, require_all: bool) -> int:
 
 def cmd_render(args) -> int:
     if not (EXEC / "_toc.yml").exists():
-        print("nothing executed yet: run `make figures` (python tools/book.py execute) first", file=sys.stderr)
+        print(
+            "nothing executed yet: run `make figures` (python tools/book.py execute) first",
+            file=sys.stderr,
+        )
         return 1
     rc = gather_claims(toc_files(), require_all=True)
     if rc:
         return rc
+    # a fresh Sphinx environment each time: a cached one keeps stale bibliography and warnings
+    shutil.rmtree(EXEC / "_build", ignore_errors=True)
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(EXEC), "--builder", "html", "--warningiserror", "--keep-going", "--all"]
+    cmd = [
+        str(jb),
+        "build",
+        str(EXEC),
+        "--builder",
+        "html",
+        "--warningiserror",
+        "--keep-going",
+        "--all",
+    ]
     print(" ".join(cmd), flush=True)
     rc = subprocess.call(cmd)
     if rc == 0:
@@ -307,8 +373,12 @@ def cmd_nbval(args) -> int:
     import jupytext
 
     entries = toc_files()
-    fast = [e for e in entries if is_notebook(ROOT / (e + ".md"))
-            and jupytext.read(ROOT / (e + ".md")).metadata.get("prcore", {}).get("nbval")]
+    fast = [
+        e
+        for e in entries
+        if is_notebook(ROOT / (e + ".md"))
+        and jupytext.read(ROOT / (e + ".md")).metadata.get("prcore", {}).get("nbval")
+    ]
     if not fast:
         print("no chapter is marked `prcore: {nbval: true}`", file=sys.stderr)
         return 1
@@ -322,22 +392,44 @@ def cmd_nbval(args) -> int:
             return 1
     paths = [str(EXEC / (e + ".ipynb")) for e in fast]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRCORE_")}
-    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
-           "-o", "addopts=", "-q", *paths]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "--nbval-current-env",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-q",
+        *paths,
+    ]
     print(" ".join(cmd), flush=True)
     return subprocess.call(cmd, env=env, cwd=str(ROOT))
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("execute", help="execute chapters with papermill")
-    ex.add_argument("--profile", default=os.environ.get("PROFILE", "quick"), choices=["quick", "full"])
+    ex.add_argument(
+        "--profile", default=os.environ.get("PROFILE", "quick"), choices=["quick", "full"]
+    )
     ex.add_argument("--only", nargs="*", help="substrings of toc entries to execute")
-    ex.add_argument("-p", "--param", action="append", help="extra parameter NAME=VALUE (JSON value)")
+    ex.add_argument(
+        "-p", "--param", action="append", help="extra parameter NAME=VALUE (JSON value)"
+    )
     ex.add_argument("--force", action="store_true", help="ignore the cache")
-    ex.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("BOOK_JOBS", "1")),
-                    help="chapters executed in parallel (each kernel then gets cpu_count/jobs threads)")
+    ex.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=int(os.environ.get("BOOK_JOBS", "1")),
+        help="chapters executed in parallel (each kernel then gets cpu_count/jobs threads)",
+    )
     sub.add_parser("render", help="render the executed notebooks with jupyter-book")
     nv = sub.add_parser("nbval", help="re-execute fast chapters and compare marked outputs")
     nv.add_argument("--profile", default="quick", choices=["quick", "full"])
