@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["Claim", "claim", "recorded", "summary", "load_claims", "fmt"]
+__all__ = ["Claim", "ClaimTable", "claim", "recorded", "summary", "load_claims", "fmt"]
 
 _RECORDED: list["Claim"] = []
 
@@ -129,21 +129,72 @@ def recorded() -> list[Claim]:
     return list(_RECORDED)
 
 
+def _get(c, key):
+    return c.get(key) if isinstance(c, dict) else getattr(c, key)
+
+
 def _table(rows) -> str:
     lines = ["| chapter | claim | measured | target | passed |", "|---|---|---|---|---|"]
     for c in rows:
-        get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k)
-        unit = get("unit") or ""
-        lines.append(f"| {get('chapter')} | {get('claim')} | {fmt(get('measured'))} {unit} | "
-                     f"{get('target')} | {'✅' if get('passed') else '❌'} |")
+        unit = _get(c, "unit") or ""
+        lines.append(
+            f"| {_get(c, 'chapter')} | {_get(c, 'claim')} | {fmt(_get(c, 'measured'))} {unit} | "
+            f"{_get(c, 'target')} | {'PASS' if _get(c, 'passed') else 'FAIL'} |"
+        )
     return "\n".join(lines)
 
 
-def summary(rows=None):
-    """A Markdown table (``IPython.display.Markdown``) of claims (default: those recorded here)."""
-    from IPython.display import Markdown
+def _html_table(rows) -> str:
+    from html import escape
 
-    return Markdown(_table(rows if rows is not None else _RECORDED))
+    head = "".join(f"<th>{h}</th>" for h in ("chapter", "claim", "measured", "target", "passed"))
+    body = []
+    for c in rows:
+        unit = _get(c, "unit") or ""
+        ok = _get(c, "passed")
+        cells = [
+            escape(str(_get(c, "chapter"))),
+            escape(str(_get(c, "claim"))),
+            escape(f"{fmt(_get(c, 'measured'))} {unit}".strip()),
+            escape(str(_get(c, "target"))),
+            f'<b style="color:{"#1a7f37" if ok else "#cf222e"}">{"PASS" if ok else "FAIL"}</b>',
+        ]
+        body.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    return (
+        '<table class="table prcore-claims"><thead><tr>'
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table>"
+    )
+
+
+class ClaimTable:
+    """A table of claims that renders as HTML in a page and as Markdown in Jupyter."""
+
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def _repr_html_(self):
+        return _html_table(self.rows)
+
+    def _repr_markdown_(self):
+        return _table(self.rows)
+
+    def __repr__(self):
+        return _table(self.rows)
+
+
+def summary(rows=None) -> ClaimTable:
+    """A table of claims (default: those recorded in this process), shown as HTML or Markdown.
+
+    >>> print(summary([{"chapter": "c", "claim": "x", "measured": 1.0, "target": "< 2",
+    ...                 "passed": True, "unit": ""}]))
+    | chapter | claim | measured | target | passed |
+    |---|---|---|---|---|
+    | c | x | 1  | < 2 | PASS |
+    """
+    return ClaimTable(rows if rows is not None else _RECORDED)
 
 
 def load_claims(directory) -> list[dict]:

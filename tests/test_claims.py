@@ -101,4 +101,6 @@ def test_fmt_rounds_stably():
 def test_summary_table_lists_claims():
     claim("table claim", 3.0, greater_than=1.0, unit="dB", chapter="table-test")
     table = claims._table([c for c in recorded() if c.chapter == "table-test"])
-    assert "| table-test | table claim | 3 dB | > 1 dB | ✅ |" in table
+    assert "| table-test | table claim | 3 dB | > 1 dB | PASS |" in table
+    html = claims.summary([c for c in recorded() if c.chapter == "table-test"])._repr_html_()
+    assert "<td>table claim</td>" in html and "PASS" in html and html.startswith("<table")

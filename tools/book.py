@@ -143,17 +143,18 @@ def postprocess(out_path: Path, src_dir: Path, params: dict, key: str, seconds: 
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
-    first_title = next(
-        (
-            i
-            for i, c in enumerate(nb.cells)
-            if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")
-        ),
-        -1,
+    # the banner goes right under the page title, inside the title's cell
+    title = next(
+        (c for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")),
+        None,
     )
-    note = nbformat.v4.new_markdown_cell(banner(params))
-    note.metadata["tags"] = ["profile-banner"]
-    nb.cells.insert(first_title + 1, note)
+    if title is None:
+        note = nbformat.v4.new_markdown_cell(banner(params))
+        note.metadata["tags"] = ["profile-banner"]
+        nb.cells.insert(0, note)
+    else:
+        head, _, rest = title.source.lstrip().partition("\n")
+        title.source = f"{head}\n\n{banner(params)}\n{rest}"
     nb.metadata["prcore_build"] = {"key": key, "params": params, "seconds": round(seconds, 1)}
     nbformat.write(nb, out_path)
 
