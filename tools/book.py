@@ -3,7 +3,8 @@
 
 Usage (the Makefile calls these):
 
-    python tools/book.py execute [--profile quick|full] [--only PATTERN ...] [-p NAME=VALUE ...] [--force]
+    python tools/book.py execute [--profile quick|full] [--only PATTERN ...] [-j JOBS]
+                                 [-p NAME=VALUE ...] [--force]
     python tools/book.py render
     python tools/book.py nbval          # re-execute the fast chapters and compare marked outputs
 
@@ -33,7 +34,7 @@ BUILD = ROOT / "_build"
 EXEC = BUILD / "executed"
 CLAIMS = BUILD / "claims"
 RESULTS_PAGE = "book/reference/results"
-# a cell that runs longer than this fails the chapter (e.g. a widget waiting for a front end that never comes)
+# a cell running longer than this fails the chapter (e.g. a widget waiting for a front end)
 CELL_TIMEOUT_S = int(os.environ.get("BOOK_CELL_TIMEOUT", "1200"))
 
 
@@ -127,7 +128,8 @@ def banner(params: dict) -> str:
     return (
         ":::{note}\n"
         f"This page was executed with the **{params['PROFILE']}** profile ({shown}) on "
-        f"{dt.date.today().isoformat()}, with prcore {prcore.__version__}, torch {torch.__version__} "
+        f"{dt.date.today().isoformat()}, with prcore {prcore.__version__}, "
+        f"torch {torch.__version__} "
         f"on {device}. `make book PROFILE=full` re-runs it at paper scale (GPU recommended).\n"
         ":::"
     )
