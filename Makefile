@@ -35,7 +35,7 @@ book: figures
 
 test: install
 	$(PY) -m pytest
-	$(PY) tools/book.py nbval
+	$(PY) tools/book.py nbval --jobs $(JOBS)
 
 lint: install
 	$(PY) -m ruff check prcore tests tools benchmarks

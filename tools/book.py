@@ -387,29 +387,22 @@ def cmd_nbval(args) -> int:
         return 1
     copy_static(entries)
     params = parse_params(None, args.profile)
-    code_hash = prcore_hash()
-    for entry in fast:
-        status, seconds = execute_one(entry, params, False, code_hash)
+    failed = False
+    for entry, status, seconds in execute_many(fast, params, False, prcore_hash(), args.jobs):
         print(f"{status:>10}  {seconds:7.1f} s  {entry}", flush=True)
-        if status.startswith("FAILED"):
-            return 1
+        failed |= status.startswith("FAILED")
+    if failed:
+        return 1
     paths = [str(EXEC / (e + ".ipynb")) for e in fast]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRCORE_")}
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--nbval-lax",
-        "--nbval-current-env",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "addopts=",
-        "-q",
-        *paths,
-    ]
-    print(" ".join(cmd), flush=True)
-    return subprocess.call(cmd, env=env, cwd=str(ROOT))
+    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env"]
+    cmd += ["-p", "no:cacheprovider", "-o", "addopts=", "-q"]
+    if args.jobs > 1:
+        # one worker per notebook file (its cells share a kernel), one thread per kernel
+        cmd += ["-n", str(args.jobs), "--dist", "loadfile"]
+        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    print(" ".join(cmd + ["<%d notebooks>" % len(paths)]), flush=True)
+    return subprocess.call(cmd + paths, env=env, cwd=str(ROOT))
 
 
 def main(argv=None) -> int:
@@ -436,6 +429,7 @@ def main(argv=None) -> int:
     sub.add_parser("render", help="render the executed notebooks with jupyter-book")
     nv = sub.add_parser("nbval", help="re-execute fast chapters and compare marked outputs")
     nv.add_argument("--profile", default="quick", choices=["quick", "full"])
+    nv.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("BOOK_JOBS", "2")))
     args = ap.parse_args(argv)
     return {"execute": cmd_execute, "render": cmd_render, "nbval": cmd_nbval}[args.cmd](args)
 
