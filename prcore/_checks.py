@@ -23,6 +23,7 @@ __all__ = [
     "check_nonnegative",
     "check_same_device",
     "check_nonnegative_tensor",
+    "check_int",
 ]
 
 
@@ -150,3 +151,15 @@ def check_same_device(*named: tuple[str, torch.Tensor]) -> None:
             raise ValueError(
                 f"{n}: expected a tensor on {dev0} (same device as {tensors[0][0]}), got {t.device}"
             )
+
+
+def check_int(value, name: str, minimum: int = 0) -> int:
+    """Raise ``ValueError`` unless ``value`` is an int (not a bool) >= ``minimum``; return it.
+
+    >>> check_int(3, "n_iter", minimum=1)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        what = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return value

@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from .._checks import (
     check_complex,
     check_finite,
+    check_int,
     check_nonnegative,
     check_nonnegative_tensor,
     check_positive,
@@ -141,8 +142,7 @@ def reinitialize(net: nn.Module, *, rng=None) -> nn.Module:
 
 
 def _check_n_iter(n_iter):
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter <= 0:
-        raise ValueError(f"n_iter: expected a positive int, got {n_iter!r}")
+    check_int(n_iter, "n_iter", minimum=1)
 
 
 def _check_measurement(measurement):

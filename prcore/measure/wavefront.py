@@ -21,7 +21,14 @@ import warnings
 
 import torch
 
-from .._checks import check_complex, check_finite, check_min_ndim, check_positive, check_real
+from .._checks import (
+    check_complex,
+    check_finite,
+    check_int,
+    check_min_ndim,
+    check_positive,
+    check_real,
+)
 from ..optics.grid import pixel_pair
 from ..optics.propagation import SamplingWarning
 
@@ -29,9 +36,7 @@ __all__ = ["lenslet_grid", "shack_hartmann_spots", "lenslet_gradients", "camera_
 
 
 def _check_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return value
+    return check_int(value, name, minimum)
 
 
 def lenslet_grid(shape, lenslet_pixels: int) -> tuple[int, int]:

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_real, check_shape_2d, check_tensor
+from .._checks import check_int, check_real, check_shape_2d, check_tensor
 from ..backend import as_generator
 from .unet import UNet
 
@@ -22,9 +22,7 @@ __all__ = ["DeepDecoder", "DeepImagePrior", "ConvVAE", "vae_loss"]
 
 
 def _positive_int(v, name):
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-        raise ValueError(f"{name}: expected a positive int, got {v!r}")
-    return v
+    return check_int(v, name, minimum=1)
 
 
 class DeepDecoder(nn.Module):

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from .._checks import (
     check_complex,
     check_finite,
+    check_int,
     check_nonnegative,
     check_nonnegative_tensor,
     check_positive,
@@ -151,8 +152,7 @@ def fp_recover(intensities: torch.Tensor, shifts: torch.Tensor, pupil: torch.Ten
     corners = spectrum_windows(shifts, (H, W), (h, w))
     if corners.shape[0] != K:
         raise ValueError(f"shifts: expected {K} rows (one per image), got {corners.shape[0]}")
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
-        raise ValueError(f"n_iter: expected a non-negative int, got {n_iter!r}")
+    check_int(n_iter, "n_iter", minimum=0)
     check_positive(alpha, "alpha")
     check_nonnegative(beta, "beta")
     dtype = pupil.dtype

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from .._checks import (
     check_complex,
     check_finite,
+    check_int,
     check_min_ndim,
     check_nonnegative_tensor,
     check_real,
@@ -101,8 +102,7 @@ def _check_support(support, magnitude):
 
 
 def _check_iterations(n_iter):
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
-        raise ValueError(f"n_iter: expected a positive int, got {n_iter!r}")
+    check_int(n_iter, "n_iter", minimum=1)
 
 
 def _check_beta(beta):

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from .._checks import (
     check_complex,
     check_finite,
+    check_int,
     check_min_ndim,
     check_nonnegative_tensor,
     check_positive,
@@ -133,8 +134,7 @@ def multi_height(intensities: torch.Tensor, distances, x0: torch.Tensor | None =
     zs = _check_distances(distances, n_planes)
     check_positive(wavelength, "wavelength", "m")
     dy, dx = pixel_pair(pixel_size)
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
-        raise ValueError(f"n_iter: expected a positive int, got {n_iter!r}")
+    check_int(n_iter, "n_iter", minimum=1)
     cdt = complex_dtype(intensities.dtype)
     dev = intensities.device
     amps = intensities.sqrt()

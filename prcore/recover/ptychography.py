@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from .._checks import (
     check_complex,
     check_finite,
+    check_int,
     check_min_ndim,
     check_nonnegative,
     check_nonnegative_tensor,
@@ -273,8 +274,7 @@ def epie(intensities: torch.Tensor, positions: torch.Tensor, object_shape, probe
     pos = check_positions(positions, (H, W), (h, w))
     if pos.shape[0] != K:
         raise ValueError(f"positions: expected {K} rows (one per pattern), got {pos.shape[0]}")
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
-        raise ValueError(f"n_iter: expected a non-negative int, got {n_iter!r}")
+    check_int(n_iter, "n_iter", minimum=0)
     check_positive(alpha, "alpha")
     check_nonnegative(beta, "beta")
     if obj0 is None:

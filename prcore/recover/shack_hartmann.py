@@ -15,7 +15,14 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_finite, check_min_ndim, check_nonnegative, check_positive, check_real
+from .._checks import (
+    check_finite,
+    check_int,
+    check_min_ndim,
+    check_nonnegative,
+    check_positive,
+    check_real,
+)
 from ..measure.wavefront import _blocks, camera_pixel_size, lenslet_gradients, lenslet_grid
 from ..optics.zernike import zernike_basis
 
@@ -31,9 +38,7 @@ __all__ = [
 
 
 def _check_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return value
+    return check_int(value, name, minimum)
 
 
 def _check_pair(gy, gx):

@@ -27,7 +27,13 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
-from .._checks import check_finite, check_nonnegative_tensor, check_positive, check_tensor
+from .._checks import (
+    check_finite,
+    check_int,
+    check_nonnegative_tensor,
+    check_positive,
+    check_tensor,
+)
 from ..backend import as_generator
 from ..measure.operator import LinearOperator
 from ..metrics import complex_rmse
@@ -49,8 +55,7 @@ def _check_problem(y, op, ndim):
 
 
 def _check_n_iter(n_iter):
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
-        raise ValueError(f"n_iter: expected a non-negative int, got {n_iter!r}")
+    check_int(n_iter, "n_iter", minimum=0)
 
 
 def _batch_sum(t, batch_ndim):
