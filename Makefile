@@ -41,7 +41,7 @@ lint: install
 	$(PY) -m ruff check prcore tests tools benchmarks
 
 bench: install
-	$(PY) benchmarks/propagation.py
+	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf _build
