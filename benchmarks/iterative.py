@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
+from _timing import device_clock
 
 from prcore.measure.diffraction import box_support, diffraction_magnitude
 from prcore.recover.iterative import _FourierProjector, er, gs, hio, raar, random_start
@@ -39,16 +39,8 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=15, help="timed samples (median taken)")
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args(argv)
-    dev = torch.device(args.device)
+    dev, clock = device_clock(args.device)
     cuda = dev.type == "cuda"
-    if not cuda:
-        torch.set_num_threads(1)
-
-    def clock():
-        if cuda:
-            torch.cuda.synchronize(dev)
-            return time.perf_counter()
-        return time.thread_time()
 
     n = args.size
     g = torch.Generator().manual_seed(0)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
+from _timing import device_clock
 
 from prcore.data.datasets import HologramDataset
 from prcore.learn.losses import mse
@@ -48,16 +48,8 @@ def main(argv=None):
     ap.add_argument("--gs-iters", type=int, default=100, help="Gerchberg-Saxton iterations")
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args(argv)
-    dev = torch.device(args.device)
+    dev, clock = device_clock(args.device)
     cuda = dev.type == "cuda"
-    if not cuda:
-        torch.set_num_threads(1)
-
-    def clock():
-        if cuda:
-            torch.cuda.synchronize(dev)
-            return time.perf_counter()
-        return time.thread_time()
 
     n = args.size
     data = HologramDataset("cells", n=max(args.batch, args.images), shape=(n, n), distance=DISTANCE,
