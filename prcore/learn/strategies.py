@@ -6,20 +6,20 @@ data and returns a :class:`Strategy`: a predictor mapping in-line holograms
 training time, and what data the training needed. Chapters and the Table 4
 comparison call the same functions, so their numbers are comparable.
 
-============================  ===============================  ==================
-function                      strategy (review section)         training data
-============================  ===============================  ==================
-:func:`network_only`          dataset-driven U-Net (Eq. 1)     paired
-:func:`physics_driven`        trained physics-driven, tPD (2)  holograms only
-:func:`fine_tuned`            tPD + per-sample fine-tune (3)   holograms only
-:func:`untrained`             untrained physics-driven, uPD    none
-:func:`deep_image_prior`      DIP with noise input (Eq. 6)     none
-:func:`physics_connect`       back-propagate, then U-Net       paired
-:func:`red_denoiser`          RED with a trained DnCNN (Eq. 5) phase maps only
-:func:`generative_prior`      VAE decoder + latent search (7)  phase maps only
-:func:`unrolled`              unrolled gradient solver         paired
-:func:`iterative`             Gerchberg–Saxton, no learning    none
-============================  ===============================  ==================
+========================  ================================  ===============
+function                  strategy (review section)         training data
+========================  ================================  ===============
+:func:`network_only`      dataset-driven U-Net (Eq. 1)      paired
+:func:`physics_driven`    trained physics-driven, tPD (2)   holograms only
+:func:`fine_tuned`        tPD + per-sample fine-tune (3)    holograms only
+:func:`untrained`         untrained physics-driven, uPD     none
+:func:`deep_image_prior`  DIP with noise input (Eq. 6)      none
+:func:`physics_connect`   back-propagate, then U-Net        paired
+:func:`red_denoiser`      RED with a trained DnCNN (Eq. 5)  phase maps only
+:func:`generative_prior`  VAE decoder + latent search (7)   phase maps only
+:func:`unrolled`          unrolled gradient solver          paired
+:func:`iterative`         Gerchberg–Saxton, no learning     none
+========================  ================================  ===============
 
 ``train`` arguments are datasets of ``(hologram (1, H, W), phase (1, H, W))``
 pairs (e.g. :meth:`prcore.data.datasets.HologramDataset.materialize`);
